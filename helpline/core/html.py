@@ -1,0 +1,38 @@
+"""Turn user-written text into HTML that is safe to show.
+
+Bodies are written in Markdown (the reply box) or arrive as HTML (email, API). Either way the
+result goes through nh3 with a small allow-list, so no script, style, event handler or
+``javascript:`` URL ever reaches a page.
+"""
+
+from __future__ import annotations
+
+import nh3
+from markdown_it import MarkdownIt
+
+_ALLOWED_TAGS = {
+    "a", "p", "br", "hr", "strong", "em", "b", "i", "u", "s", "code", "pre", "blockquote",
+    "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr",
+    "th", "td", "img", "span", "div",
+}  # fmt: skip
+_ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "td": {"align"}}
+
+# "js-default" keeps Markdown's own features but refuses raw HTML inside Markdown; links are
+# linkified so a pasted URL is clickable.
+_markdown = MarkdownIt("js-default", {"linkify": False, "breaks": True, "html": False})
+
+
+def sanitize_html(html: str) -> str:
+    """Strip everything but a small allow-list of tags and attributes from HTML."""
+    return nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes=_ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )
+
+
+def render_markdown(text: str) -> str:
+    """Render Markdown to sanitized HTML."""
+    return sanitize_html(_markdown.render(text))

@@ -1,0 +1,53 @@
+"""Ticket events that notify people. Called by the ticket services inside their transaction;
+each one enqueues its task only when that transaction commits.
+
+Internal notes are never passed here: only public entries reach a customer.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+
+if TYPE_CHECKING:
+    from helpline.accounts.models import User
+    from helpline.tickets.models import ThreadEntry, Ticket
+
+
+def _later(
+    event: str, ticket_id: int, *, entry_id: int | None = None, user_id: int | None = None
+) -> None:
+    from helpline.notifications.tasks import send_ticket_notification
+
+    transaction.on_commit(
+        lambda: send_ticket_notification.enqueue(
+            event=event, ticket_id=ticket_id, entry_id=entry_id, user_id=user_id
+        )
+    )
+
+
+def ticket_created(ticket: Ticket) -> None:
+    _later("ticket_created", ticket.pk)
+
+
+def ticket_assigned(ticket: Ticket, agent: User) -> None:
+    _later("ticket_assigned", ticket.pk, user_id=agent.pk)
+
+
+def ticket_escalated(ticket: Ticket, agent: User | None) -> None:
+    _later("ticket_escalated", ticket.pk, user_id=agent.pk if agent else None)
+
+
+def agent_replied(ticket: Ticket, entry: ThreadEntry) -> None:
+    _later("agent_replied", ticket.pk, entry_id=entry.pk)
+
+
+def customer_replied(ticket: Ticket, entry: ThreadEntry) -> None:
+    _later("customer_replied", ticket.pk, entry_id=entry.pk)
+
+
+def status_changed(ticket: Ticket, action: str) -> None:
+    event = {"resolve": "ticket_resolved", "pend": "ticket_pending"}.get(action)
+    if event is not None:
+        _later(event, ticket.pk)

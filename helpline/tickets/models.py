@@ -1,0 +1,210 @@
+"""Tickets, their threads and attachments.
+
+Only ``helpline.tickets.services`` writes these rows; everything else reads through
+``selectors`` and ``access``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from helpline.core import clock
+from helpline.tickets.states import (
+    Channel,
+    Level,
+    Priority,
+    Status,
+    TicketType,
+    choices,
+)
+
+
+class Counter(models.Model):
+    """Named monotonic counters (ticket numbers). Incremented under a row lock."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"
+
+
+class PriorityMatrixEntry(models.Model):
+    """One cell of the impact × urgency → priority matrix, editable by admins."""
+
+    impact = models.CharField(max_length=10, choices=choices(Level))
+    urgency = models.CharField(max_length=10, choices=choices(Level))
+    priority = models.CharField(max_length=10, choices=choices(Priority))
+
+    class Meta:
+        verbose_name_plural = "priority matrix"
+        ordering = ["impact", "urgency"]
+        constraints = [
+            models.UniqueConstraint(fields=["impact", "urgency"], name="unique_matrix_cell")
+        ]
+
+    def __str__(self) -> str:
+        return f"impact {self.impact} × urgency {self.urgency} → {self.priority}"
+
+
+class Ticket(models.Model):
+    number = models.BigIntegerField(unique=True)
+    subject = models.CharField(max_length=250)
+    description = models.TextField()
+    description_html = models.TextField(blank=True)
+    type = models.CharField(max_length=20, choices=choices(TicketType), default="incident")
+    status = models.CharField(max_length=16, choices=choices(Status), default="new")
+    category = models.ForeignKey(
+        "directory.Category", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    tags = models.ManyToManyField("directory.Tag", blank=True, related_name="tickets")  # type: ignore[var-annotated]
+    impact = models.CharField(max_length=10, choices=choices(Level), default="medium")
+    urgency = models.CharField(max_length=10, choices=choices(Level), default="medium")
+    priority = models.CharField(max_length=10, choices=choices(Priority), default="medium")
+
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requested_tickets"
+    )
+    organization = models.ForeignKey(
+        "accounts.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    collaborators = models.ManyToManyField(  # type: ignore[var-annotated]
+        settings.AUTH_USER_MODEL, blank=True, related_name="cc_tickets"
+    )
+    device = models.CharField(max_length=200, blank=True)
+    location = models.CharField(max_length=200, blank=True)
+    channel = models.CharField(max_length=10, choices=choices(Channel), default="web")
+
+    department = models.ForeignKey(
+        "directory.Department", on_delete=models.PROTECT, related_name="tickets"
+    )
+    team = models.ForeignKey(
+        "directory.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+    )
+    support_level = models.PositiveSmallIntegerField(default=1)
+    help_topic = models.ForeignKey(
+        "directory.HelpTopic", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+    follow_up_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups"
+    )
+
+    # The resolution record, required to resolve.
+    resolution_problem = models.TextField("problem identified", blank=True)
+    resolution_action = models.TextField("action taken", blank=True)
+    resolution_confirmation = models.TextField("confirmation", blank=True)
+    resolution_next_steps = models.TextField("next steps", blank=True)
+
+    created_at = models.DateTimeField(default=clock.now)
+    updated_at = models.DateTimeField(default=clock.now)
+    status_changed_at = models.DateTimeField(default=clock.now)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    reopen_count = models.PositiveIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            # Queue views: a department's tickets in a status, newest first.
+            models.Index(fields=["department", "status", "-id"], name="ticket_dept_status"),
+            models.Index(fields=["assignee", "status", "-id"], name="ticket_assignee_status"),
+            models.Index(fields=["requester", "-id"], name="ticket_requester"),
+            models.Index(fields=["status", "status_changed_at"], name="ticket_status_age"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.number} {self.subject}"
+
+    @property
+    def resolution(self) -> dict[str, str]:
+        return {
+            "problem_identified": self.resolution_problem,
+            "action_taken": self.resolution_action,
+            "confirmation": self.resolution_confirmation,
+            "next_steps": self.resolution_next_steps,
+        }
+
+    @property
+    def status_enum(self) -> Status:
+        return Status(self.status)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == Status.CLOSED
+
+
+class EntryKind(models.TextChoices):
+    CUSTOMER_MESSAGE = "customer_message", "Customer message"
+    REPLY = "reply", "Reply"
+    NOTE = "note", "Internal note"
+    EVENT = "event", "System event"
+
+
+PUBLIC_ENTRY_KINDS = (EntryKind.CUSTOMER_MESSAGE, EntryKind.REPLY, EntryKind.EVENT)
+
+
+class ThreadEntry(models.Model):
+    """One message on a ticket. ``note`` entries never reach a customer, by any path."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="entries")
+    kind = models.CharField(max_length=20, choices=EntryKind.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    body = models.TextField()
+    body_html = models.TextField(blank=True)
+    channel = models.CharField(max_length=10, choices=choices(Channel), default="web")
+    message_id = models.CharField(max_length=255, blank=True, db_index=True)
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "thread entries"
+        indexes = [models.Index(fields=["ticket", "kind", "id"], name="entry_ticket_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.ticket_id}"
+
+    @property
+    def is_internal(self) -> bool:
+        return self.kind == EntryKind.NOTE
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # Never the client's name on disk: a random stem avoids traversal and collisions.
+    import uuid
+
+    return f"tickets/{instance.ticket_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A file on a ticket, stored outside the web root, served only by a permission check."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    entry = models.ForeignKey(
+        ThreadEntry, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(upload_to=attachment_path, max_length=300)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=120, default="application/octet-stream")
+    size = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.filename
