@@ -1,0 +1,60 @@
+# Helpline: `make run` serves the demo, `make test` runs lint and the tests.
+# Only Python >= 3.12 and make are needed; everything else is installed into .venv.
+
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+export HELPLINE_VAR_DIR ?= $(CURDIR)/var
+
+# The first interpreter on PATH that is Python 3.12 or newer.
+PYTHON ?= $(shell for p in python3.13 python3.12 python3 python; do \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; done)
+
+.PHONY: run test lint format typecheck test-postgres test-browser bench clean help
+
+help:
+	@echo "make run     set up, migrate, load the demo and serve on http://127.0.0.1:8000"
+	@echo "make test    set up with dev tools, lint, run the test suite"
+
+$(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (python3.12 on PATH)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@ $(VENV)/.installed
+
+run: $(VENV)/.installed
+	@mkdir -p var
+	$(BIN)/helpline migrate --no-input
+	$(BIN)/helpline collectstatic --no-input --verbosity 0
+	$(BIN)/helpline demo-seed --if-empty
+	$(BIN)/helpline serve
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: $(VENV)/.installed-dev
+	$(BIN)/mypy helpline
+
+test: lint
+	$(BIN)/pytest
+
+test-postgres: $(VENV)/.installed-dev
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest -m "not browser"
+
+test-browser: $(VENV)/.installed-dev
+	$(BIN)/pytest -m browser
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

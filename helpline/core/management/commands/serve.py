@@ -1,0 +1,65 @@
+"""``helpline serve``: the production web server (gunicorn) and the worker, together.
+
+This is what ``make run`` starts. Ctrl-C (SIGINT) or SIGTERM stops both; if either process
+dies, the other is stopped too, so the app never runs half-alive.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Serve Helpline with gunicorn and run the background worker beside it."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--bind", default=os.environ.get("BIND", "127.0.0.1:8000"))
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", 2)))
+        parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", 4)))
+        parser.add_argument("--no-worker", action="store_true", help="Serve the web app only.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        web = [
+            sys.executable, "-m", "gunicorn", "helpline.wsgi:application",
+            "--bind", options["bind"],
+            "--workers", str(options["workers"]),
+            "--threads", str(options["threads"]),
+            "--access-logfile", "-",
+            "--graceful-timeout", "10",
+        ]  # fmt: skip
+        processes = [subprocess.Popen(web)]
+        if not options["no_worker"]:
+            processes.append(subprocess.Popen([sys.executable, "-m", "helpline", "worker"]))
+        self.stdout.write(f"Helpline is serving on http://{options['bind']}/ (Ctrl-C stops it)")
+
+        stopping = False
+
+        def stop(signum: int, frame: Any) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            while not stopping and all(p.poll() is None for p in processes):
+                time.sleep(0.5)
+        finally:
+            for process in processes:
+                if process.poll() is None:
+                    process.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + 15
+            for process in processes:
+                try:
+                    process.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    process.kill()
+        failed = [p for p in processes if p.returncode not in (0, -signal.SIGTERM, None)]
+        if failed and not stopping:
+            raise SystemExit(1)
