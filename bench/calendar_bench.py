@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from helpline.sla.calendar import BusinessCalendar, add_business_minutes  # noqa: E402
+from helpline.sla.calendar import BusinessCalendar, add_business_minutes
 
 TARGET_PER_SECOND = 50_000
 MINUTES = 72 * 60
@@ -55,7 +55,8 @@ def main() -> None:
     verdict = "meets" if warm >= TARGET_PER_SECOND else "MISSES"
     print(f"add_business_minutes, {MINUTES} working minutes, {calls:,} starts over 2026")
     print(f"  first pass (cache filling): {cold:>10,.0f} calls/s")
-    print(f"  steady state (best of 3):   {warm:>10,.0f} calls/s  ({verdict} {TARGET_PER_SECOND:,})")
+    print(f"  steady state (best of 3):   {warm:>10,.0f} calls/s")
+    print(f"  target {TARGET_PER_SECOND:,} calls/s: {verdict}")
 
 
 if __name__ == "__main__":

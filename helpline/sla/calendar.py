@@ -29,6 +29,7 @@ from bisect import bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -87,7 +88,7 @@ class WorkingHours:
         interval runs overnight. Raises CalendarError naming `field`."""
         first = _parse_minutes(start, field, allow_midnight_end=False)
         last = _parse_minutes(end, field, allow_midnight_end=True)
-        if first == last % MINUTES_PER_DAY:
+        if first == last:
             raise _invalid(field, f"{start}-{end} starts and ends at the same time")
         if last <= first:
             last += MINUTES_PER_DAY
@@ -158,12 +159,12 @@ def _check_no_overlap(intervals: list[tuple[int, int, str, str]], *, period: int
     """Raise if any two (start, end, field, label) intervals overlap on a clock that wraps every
     `period` minutes (a week for the weekly hours, a day for a holiday's hours)."""
     pieces = []
-    for start, end, field, label in intervals:
-        pieces.append((start, min(end, period), field, label))
+    for start, end, where, label in intervals:
+        pieces.append((start, min(end, period), where, label))
         if end > period:
-            pieces.append((0, end - period, field, label))
+            pieces.append((0, end - period, where, label))
     pieces.sort()
-    for earlier, later in zip(pieces, pieces[1:], strict=False):
+    for earlier, later in pairwise(pieces):
         if later[0] < earlier[1]:
             raise _invalid(later[2], f"{later[3]} overlaps {earlier[3]}")
 
@@ -187,7 +188,6 @@ class BusinessCalendar:
     _public_holidays: HolidayBase | None = field(init=False, repr=False, compare=False)
     _holidays_by_first: tuple[Holiday, ...] = field(init=False, repr=False, compare=False)
     _holiday_firsts: tuple[date, ...] = field(init=False, repr=False, compare=False)
-    _has_overnight: bool = field(init=False, repr=False, compare=False)
     _spans_by_ordinal: dict[int, tuple[_Span, ...]] = field(
         init=False, repr=False, compare=False, default_factory=dict
     )
@@ -197,15 +197,12 @@ class BusinessCalendar:
         set_attr(self, "_zone", _zone_named(self.timezone))
         self._check_weekly()
         by_first = tuple(sorted(self.holidays, key=lambda holiday: holiday.first))
-        for earlier, later in zip(by_first, by_first[1:], strict=False):
+        for earlier, later in pairwise(by_first):
             if later.first <= earlier.last:
                 raise _invalid("holidays", f"two holidays cover {later.first}")
         set_attr(self, "_holidays_by_first", by_first)
         set_attr(self, "_holiday_firsts", tuple(holiday.first for holiday in by_first))
         set_attr(self, "_public_holidays", _public_holidays(self.country, self.subdivision))
-        all_hours = [hours for day in self.weekly for hours in day]
-        all_hours += [hours for holiday in self.holidays for hours in holiday.hours]
-        set_attr(self, "_has_overnight", any(h.end > MINUTES_PER_DAY for h in all_hours))
 
     def _check_weekly(self) -> None:
         if len(self.weekly) != len(WEEKDAYS):
@@ -285,22 +282,16 @@ class BusinessCalendar:
         return self.weekly[day.weekday()]
 
     def _spans_on(self, ordinal: int) -> tuple[_Span, ...]:
-        """UTC spans of the shifts starting on the local date `ordinal`, sorted, merged, and
-        clipped so they never overlap the previous date's overnight shifts."""
+        """UTC spans of the shifts starting on the local date `ordinal`, sorted and merged.
+        The last one may run into the next date's first ones (see `_open_spans_from`)."""
         spans = self._spans_by_ordinal.get(ordinal)
         if spans is None:
-            spans = self._unclipped_spans(ordinal)
-            if self._has_overnight:
-                previous = self._unclipped_spans(ordinal - 1)
-                if previous:
-                    spans = _clip_before(spans, previous[-1][1])
             if len(self._spans_by_ordinal) >= _CACHED_DATES_LIMIT:
                 self._spans_by_ordinal.clear()
-            self._spans_by_ordinal[ordinal] = spans
+            spans = self._spans_by_ordinal[ordinal] = self._compute_spans(date.fromordinal(ordinal))
         return spans
 
-    def _unclipped_spans(self, ordinal: int) -> tuple[_Span, ...]:
-        day = date.fromordinal(ordinal)
+    def _compute_spans(self, day: date) -> tuple[_Span, ...]:
         merged: list[list[int]] = []
         for hours in sorted(self.hours_on(day)):
             start = _wall_to_us(self._zone, day, hours.start)
@@ -314,7 +305,12 @@ class BusinessCalendar:
         return tuple((start, end) for start, end in merged)
 
     def _open_spans_from(self, instant: datetime) -> Iterator[_Span]:
-        """Working spans from `instant` on, the first one cut to start at `instant`. Endless."""
+        """Working spans from `instant` on, disjoint and in order, the first one cut to start at
+        `instant`. Endless.
+
+        Dates' spans come in order of their starts; cutting each at the end of the last one
+        yielded is what lets an earlier date's overnight shift win over an overlapping one.
+        """
         at = _to_us(instant)
         # A shift that started the previous local day may still be running.
         ordinal = instant.astimezone(self._zone).toordinal() - 1
@@ -324,10 +320,6 @@ class BusinessCalendar:
                     yield (start if start > at else at), end
                     at = end
             ordinal += 1
-
-
-def _clip_before(spans: tuple[_Span, ...], floor: int) -> tuple[_Span, ...]:
-    return tuple((max(start, floor), end) for start, end in spans if end > floor)
 
 
 def _zone_named(name: str) -> ZoneInfo:
