@@ -21,6 +21,7 @@ from helpline.directory.models import (
     HelpTopic,
     Team,
 )
+from helpline.sla.models import Calendar, Policy, Target
 from helpline.tickets import services
 from helpline.tickets.models import Ticket
 from helpline.tickets.services import Resolution
@@ -131,9 +132,47 @@ def _user(email: str, name: str, **fields: object) -> User:
     return User.objects.create(email=email, name=name, password=_password_hash, **fields)
 
 
+# Severity A (critical, high) 24, B (medium) 48, C (low) 72 working hours to resolve.
+# priority: (first response, next response, resolution) in working hours
+SLA_TARGETS = {
+    "critical": (1, 2, 24),
+    "high": (2, 4, 24),
+    "medium": (4, 8, 48),
+    "low": (8, 16, 72),
+}
+
+
+def seed_sla() -> Policy:
+    """Americorp's service levels: Mon-Fri 08:00-16:00 Copenhagen, Danish public holidays."""
+    calendar = Calendar.objects.create(
+        name="Americorp office hours",
+        timezone="Europe/Copenhagen",
+        weekly={day: [["08:00", "16:00"]] for day in ("mon", "tue", "wed", "thu", "fri")},
+        holidays=[{"from": "2026-12-24", "to": "2026-12-26"}, "2026-12-31"],
+        country="DK",
+    )
+    policy = Policy.objects.create(
+        name="Americorp standard",
+        description="Severity A (urgent) 24, B (normal) 48, C (non-urgent) 72 working hours.",
+        calendar=calendar,
+        is_default=True,
+        warning_percent=75,
+    )
+    for priority, (first, following, resolution) in SLA_TARGETS.items():
+        Target.objects.create(
+            policy=policy,
+            priority=priority,
+            first_response_minutes=first * 60,
+            next_response_minutes=following * 60,
+            resolution_minutes=resolution * 60,
+        )
+    return policy
+
+
 @transaction.atomic
 def seed() -> DemoLogins:
     """Load the demo organisation into an empty database."""
+    seed_sla()
     americorp = Organization.objects.create(name="Americorp", domain=DOMAIN, shares_tickets=False)
     northwind = Organization.objects.create(
         name="Northwind Traders", domain="northwind.example", shares_tickets=True

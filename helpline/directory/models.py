@@ -26,6 +26,23 @@ class Department(models.Model):
         help_text="Where tickets go when escalated past level 3 of this department.",
     )
     is_active = models.BooleanField(default=True)
+    sla_policy = models.ForeignKey(
+        "sla.Policy",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Default SLA policy of this department's tickets.",
+    )
+    pending_reminder_days = models.PositiveSmallIntegerField(
+        default=3, help_text="Remind the customer after this many days pending without answer."
+    )
+    pending_resolve_days = models.PositiveSmallIntegerField(
+        default=7, help_text="Resolve a pending ticket after this many days without answer."
+    )
+    autoclose_days = models.PositiveSmallIntegerField(
+        default=3, help_text="Close a resolved ticket after this many days unless reopened."
+    )
     members = models.ManyToManyField(  # type: ignore[var-annotated]
         settings.AUTH_USER_MODEL, through="DepartmentMembership", related_name="departments"
     )
@@ -116,6 +133,14 @@ class HelpTopic(models.Model):
         max_length=1,
         blank=True,
         choices=[("A", "A: urgent"), ("B", "B: normal"), ("C", "C: non-urgent")],
+    )
+    sla_policy = models.ForeignKey(
+        "sla.Policy",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Overrides the department's SLA policy.",
     )
     is_public = models.BooleanField(default=True, help_text="Customers may pick it.")
     order = models.PositiveSmallIntegerField(default=0)

@@ -16,15 +16,19 @@ if TYPE_CHECKING:
 
 
 def _later(
-    event: str, ticket_id: int, *, entry_id: int | None = None, user_id: int | None = None
+    event: str,
+    ticket_id: int,
+    *,
+    entry_id: int | None = None,
+    user_id: int | None = None,
+    detail: str = "",
 ) -> None:
     from helpline.notifications.tasks import send_ticket_notification
 
-    transaction.on_commit(
-        lambda: send_ticket_notification.enqueue(
-            event=event, ticket_id=ticket_id, entry_id=entry_id, user_id=user_id
-        )
-    )
+    kwargs = {"event": event, "ticket_id": ticket_id, "entry_id": entry_id, "user_id": user_id}
+    if detail:
+        kwargs["detail"] = detail
+    transaction.on_commit(lambda: send_ticket_notification.enqueue(**kwargs))
 
 
 def ticket_created(ticket: Ticket) -> None:
@@ -51,3 +55,16 @@ def status_changed(ticket: Ticket, action: str) -> None:
     event = {"resolve": "ticket_resolved", "pend": "ticket_pending"}.get(action)
     if event is not None:
         _later(event, ticket.pk)
+
+
+def sla_event(ticket: Ticket, *, target: str, state: str) -> None:
+    """An SLA target warned or breached: tell the assignee and the department manager."""
+    _later(f"sla_{state}", ticket.pk, detail=target)
+
+
+def pending_reminder(ticket: Ticket) -> None:
+    _later("pending_reminder", ticket.pk)
+
+
+def ticket_closed_automatically(ticket: Ticket) -> None:
+    _later("ticket_autoclosed", ticket.pk)

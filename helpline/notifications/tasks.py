@@ -23,6 +23,10 @@ AUDIENCE = {
     "ticket_assigned": "agent",
     "ticket_escalated": "agent",
     "customer_replied": "assignee",
+    "pending_reminder": "requester",
+    "ticket_autoclosed": "requester",
+    "sla_warning": "assignee_and_manager",
+    "sla_breached": "assignee_and_manager",
 }
 
 
@@ -33,6 +37,10 @@ def recipients(event: str, ticket: Ticket, user: User | None) -> list[str]:
         emails += [u.email for u in ticket.collaborators.all()]
     elif audience == "assignee":
         emails = [ticket.assignee.email] if ticket.assignee else []
+    elif audience == "assignee_and_manager":
+        emails = [ticket.assignee.email] if ticket.assignee else []
+        if ticket.department.manager:
+            emails.append(ticket.department.manager.email)
     else:
         emails = [user.email] if user else []
         if not emails and ticket.department.manager:
@@ -42,7 +50,11 @@ def recipients(event: str, ticket: Ticket, user: User | None) -> list[str]:
 
 @task()
 def send_ticket_notification(
-    event: str, ticket_id: int, entry_id: int | None = None, user_id: int | None = None
+    event: str,
+    ticket_id: int,
+    entry_id: int | None = None,
+    user_id: int | None = None,
+    detail: str = "",
 ) -> int:
     """Send the mail for one ticket event; returns how many messages went out."""
     ticket = (
@@ -66,6 +78,7 @@ def send_ticket_notification(
         "ticket": ticket,
         "entry": entry,
         "user": user,
+        "detail": detail.replace("_", " "),
         "site_url": settings.SITE_URL,
         "ticket_url": f"{settings.SITE_URL}/tickets/{ticket.number}/",
     }

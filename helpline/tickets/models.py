@@ -115,6 +115,22 @@ class Ticket(models.Model):
     reopen_count = models.PositiveIntegerField(default=0)
     version = models.PositiveIntegerField(default=1)
 
+    # The SLA clock (helpline.sla): kept current by the ticket services, checked by sweeps.
+    sla_policy = models.ForeignKey(
+        "sla.Policy", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    first_response_due_at = models.DateTimeField(null=True, blank=True)
+    next_response_due_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    first_response_state = models.CharField(max_length=10, blank=True)
+    next_response_state = models.CharField(max_length=10, blank=True)
+    resolution_state = models.CharField(max_length=10, blank=True)
+    sla_paused_minutes = models.PositiveIntegerField(default=0)
+    sla_paused_since = models.DateTimeField(null=True, blank=True)
+    awaiting_reply_since = models.DateTimeField(null=True, blank=True)
+    sla_next_check_at = models.DateTimeField(null=True, blank=True)
+    pending_reminded_at = models.DateTimeField(null=True, blank=True)
+
     class Meta:
         ordering = ["-id"]
         indexes = [
@@ -123,6 +139,12 @@ class Ticket(models.Model):
             models.Index(fields=["assignee", "status", "-id"], name="ticket_assignee_status"),
             models.Index(fields=["requester", "-id"], name="ticket_requester"),
             models.Index(fields=["status", "status_changed_at"], name="ticket_status_age"),
+            # The SLA sweep reads only the tickets whose next check is due.
+            models.Index(
+                fields=["sla_next_check_at"],
+                condition=models.Q(sla_next_check_at__isnull=False),
+                name="ticket_sla_check",
+            ),
         ]
 
     def __str__(self) -> str:

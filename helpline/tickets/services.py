@@ -25,12 +25,14 @@ from helpline.core import clock
 from helpline.core.errors import (
     Conflict,
     InvalidTransition,
+    PermissionDenied,
     StaleVersion,
     ValidationFailed,
 )
 from helpline.core.html import render_markdown
 from helpline.directory.models import Category, Department, HelpTopic, Tag, Team
 from helpline.notifications import events as notify
+from helpline.sla.services import sla_record_events, sla_refresh
 from helpline.tickets import access
 from helpline.tickets.assignment import pick_agent
 from helpline.tickets.models import (
@@ -104,8 +106,10 @@ def _next_ticket_number() -> int:
 
 def _lock(ticket: Ticket, expected_version: int | None = None) -> Ticket:
     """Re-read ``ticket`` under a row lock; check the caller's version if given."""
+    # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the outer joins
+    # (assignee, team, help topic); only the ticket row needs the lock.
     locked = (
-        Ticket.objects.select_for_update()
+        Ticket.objects.select_for_update(of=("self",))
         .select_related("requester", "assignee", "department", "team", "help_topic")
         .get(pk=ticket.pk)
     )
@@ -121,17 +125,23 @@ def _snapshot(ticket: Ticket, fields: Iterable[str]) -> dict[str, Any]:
     return {name: getattr(ticket, name) for name in fields}
 
 
-def _save(ticket: Ticket, fields: Iterable[str]) -> None:
+def _save(ticket: Ticket, fields: Iterable[str], *, reselect_policy: bool = False) -> None:
+    """Save the changed fields, bump the version, and move the SLA clock along."""
     now = clock.now()
+    sla_fields, sla_events = sla_refresh(ticket, now=now, reselect_policy=reselect_policy)
     ticket.version += 1
     ticket.updated_at = now
-    ticket.save(update_fields=[*fields, "version", "updated_at"])
+    ticket.save(update_fields=list({*fields, *sla_fields, "version", "updated_at"}))
+    sla_record_events(ticket, sla_events)
 
 
 def _set_status(ticket: Ticket, status: Status) -> list[str]:
     """Set the status and its timestamps; returns the fields changed."""
     now = clock.now()
     changed = ["status", "status_changed_at"]
+    if ticket.status == Status.PENDING and status is not Status.PENDING:
+        ticket.pending_reminded_at = None
+        changed.append("pending_reminded_at")
     ticket.status = status.value
     ticket.status_changed_at = now
     if status is Status.RESOLVED:
@@ -293,6 +303,8 @@ def ticket_create(
     check_attachments(attachments)
     if help_topic is not None and not help_topic.is_public and not actor.is_agent:
         raise ValidationFailed("unknown help topic", fields={"help_topic_id": "unknown"})
+    if requester_email and not actor.is_agent:
+        raise PermissionDenied("only the support team can open a ticket for someone else")
 
     with transaction.atomic():
         if not actor.is_agent:
@@ -342,6 +354,7 @@ def ticket_create(
         agent = pick_agent(department_id=department.pk, level=1)
         if agent is not None:
             _assign(ticket, agent)
+        sla_refresh(ticket, now=now)
         ticket.save()
         if tags:
             ticket.tags.set(_tags(tags))
@@ -386,7 +399,7 @@ def ticket_reply(
             raise InvalidTransition(
                 "this ticket is closed; open a new ticket that refers to it instead"
             )
-        before = _snapshot(ticket, ["status", "first_response_at"])
+        before = _snapshot(ticket, ["status", "first_response_at", "reopen_count"])
         changed: list[str] = []
         if actor.is_agent:
             access.check_can_act(actor, ticket, Action.OPEN)
@@ -396,6 +409,9 @@ def ticket_reply(
             if ticket.first_response_at is None:
                 ticket.first_response_at = clock.now()
                 changed.append("first_response_at")
+            if ticket.awaiting_reply_since is not None:
+                ticket.awaiting_reply_since = None  # the next response is given
+                changed.append("awaiting_reply_since")
         else:
             access.check_can_act(actor, ticket, Action.CUSTOMER_REPLY)
             kind = EntryKind.CUSTOMER_MESSAGE
@@ -403,8 +419,13 @@ def ticket_reply(
             if new_status.value != ticket.status:
                 if ticket.status == Status.RESOLVED:
                     ticket.reopen_count += 1
-                    changed.append("reopen_count")
+                    ticket.resolved_at = None
+                    changed += ["reopen_count", "resolved_at"]
                 changed += _set_status(ticket, new_status)
+            if ticket.first_response_at is not None and ticket.awaiting_reply_since is None:
+                # The customer spoke after the desk did: the next-response clock starts.
+                ticket.awaiting_reply_since = clock.now()
+                changed.append("awaiting_reply_since")
         entry = _add_entry(ticket, kind=kind, author=actor, body=body, channel=channel)
         _store_attachments(ticket, entry, attachments)
         if before["status"] != ticket.status:
@@ -416,7 +437,7 @@ def ticket_reply(
             obj=ticket,
             ticket=ticket,
             before=before,
-            after=_snapshot(ticket, ["status", "first_response_at"]),
+            after=_snapshot(ticket, ["status", "first_response_at", "reopen_count"]),
         )
         if kind == EntryKind.REPLY:
             notify.agent_replied(ticket, entry)
@@ -431,6 +452,7 @@ def ticket_note(*, actor: User, ticket: Ticket, body: str) -> ThreadEntry:
     body = _clean_text(body, field="body", max_length=100_000)
     with transaction.atomic():
         ticket = _lock(ticket)
+        access.check_can_act(actor, ticket, Action.OPEN)
         if ticket.is_closed:
             raise InvalidTransition("this ticket is closed")
         entry = _add_entry(ticket, kind=EntryKind.NOTE, author=actor, body=body)
@@ -514,11 +536,13 @@ def ticket_transition(
     return ticket
 
 
-def ticket_take(*, actor: User, ticket: Ticket) -> Ticket:
+def ticket_take(
+    *, actor: User, ticket: Ticket, expected_version: int | None = None
+) -> Ticket:
     """An agent claims the ticket for themselves; a new ticket becomes open."""
     access.check_is_agent(actor, "take tickets")
     with transaction.atomic():
-        ticket = _lock(ticket)
+        ticket = _lock(ticket, expected_version)
         if ticket.is_closed:
             raise InvalidTransition("this ticket is closed")
         if not actor.is_admin and not access.is_member(actor, ticket.department_id):
@@ -540,7 +564,9 @@ def ticket_take(*, actor: User, ticket: Ticket) -> Ticket:
     return ticket
 
 
-def ticket_assign(*, actor: User, ticket: Ticket, assignee: User | None) -> Ticket:
+def ticket_assign(
+    *, actor: User, ticket: Ticket, assignee: User | None, expected_version: int | None = None
+) -> Ticket:
     """Give the ticket to an agent of its department (or unassign with None)."""
     access.check_is_agent(actor, "assign tickets")
     if assignee is not None and not assignee.is_agent:
@@ -548,7 +574,8 @@ def ticket_assign(*, actor: User, ticket: Ticket, assignee: User | None) -> Tick
             "tickets can only be assigned to agents", fields={"assignee": "not an agent"}
         )
     with transaction.atomic():
-        ticket = _lock(ticket)
+        ticket = _lock(ticket, expected_version)
+        access.check_can_act(actor, ticket, Action.OPEN)
         if ticket.is_closed:
             raise InvalidTransition("this ticket is closed")
         if (
@@ -584,6 +611,7 @@ def ticket_escalate(
     department: Department | None = None,
     team: Team | None = None,
     agent: User | None = None,
+    expected_version: int | None = None,
 ) -> Ticket:
     """Functional escalation, with a required note (kept internal).
 
@@ -598,7 +626,8 @@ def ticket_escalate(
             "escalation can only go to an agent", fields={"agent": "not an agent"}
         )
     with transaction.atomic():
-        ticket = _lock(ticket)
+        ticket = _lock(ticket, expected_version)
+        access.check_can_act(actor, ticket, Action.OPEN)
         if ticket.status not in (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD):
             raise InvalidTransition(f"cannot escalate a ticket that is {ticket.status_enum.label}")
         fields = ["support_level", "department", "team", "assignee", "status"]
@@ -622,7 +651,7 @@ def ticket_escalate(
                 fields={"agent": "not in the target department"},
             )
         if (
-            level == ticket.support_level
+            (level is None or level == ticket.support_level)
             and target_department.pk == ticket.department_id
             and team is None
             and agent is None
@@ -641,8 +670,9 @@ def ticket_escalate(
         changed = ["support_level", "department", "team", *_assign(ticket, new_agent)]
         if ticket.status == Status.NEW:
             changed += _set_status(ticket, Status.OPEN)
+            _status_event(ticket, actor, before["status"], Status.OPEN)
         _add_entry(ticket, kind=EntryKind.NOTE, author=actor, body=f"Escalated: {note}")
-        _save(ticket, changed)
+        _save(ticket, changed, reselect_policy=before["department"] != ticket.department)
         audit_record(
             actor=actor,
             action="ticket.escalate",
@@ -681,6 +711,7 @@ def ticket_update(
         )
     with transaction.atomic():
         ticket = _lock(ticket, expected_version)
+        access.check_can_act(actor, ticket, Action.OPEN)
         if ticket.is_closed:
             raise InvalidTransition("closed tickets cannot be changed")
         plain = [name for name in changes if name != "tags"]
@@ -714,7 +745,7 @@ def ticket_update(
             tags = _tags(changes["tags"] or [])
             ticket.tags.set(tags)
             after["tags"] = [tag.name for tag in tags]
-        _save(ticket, plain)
+        _save(ticket, plain, reselect_policy="help_topic" in changes)
         audit_record(
             actor=actor,
             action="ticket.update",

@@ -1,25 +1,77 @@
-"""``helpline worker``: runs queued tasks (mail, webhooks) for the configured task backend."""
+"""``helpline worker``: runs queued tasks (mail, webhooks) and, every minute, the sweeps.
+
+The task loop is the configured backend's own worker (django-tasks-db's ``db_worker`` by
+default, RQ's with ``TASKS_BACKEND=rq``); the sweeps run in a thread beside it. Several
+workers may run at once on several machines: the sweeps claim their rows (see sla.sweeps).
+"""
 
 from __future__ import annotations
 
+import logging
+import threading
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections, connection
+
+from helpline.sla.sweeps import run_sweeps
+
+log = logging.getLogger("helpline.worker")
+
+
+def sweep_forever(stop: threading.Event, interval: float) -> None:
+    while not stop.is_set():
+        try:
+            close_old_connections()
+            report = run_sweeps()
+            if report.total() or report.errors:
+                log.info("sweeps: %s", report)
+        except Exception:  # keep sweeping next minute; the error is logged
+            log.exception("sweeps failed")
+        finally:
+            connection.close()
+        stop.wait(interval)
 
 
 class Command(BaseCommand):
-    help = "Run the background worker: queued tasks from the database (default) or Redis/RQ."
+    help = "Run the background worker: queued tasks, and the periodic sweeps every minute."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--batch", action="store_true", help="Process what is queued now, then exit."
+            "--batch", action="store_true", help="Process what is queued now, sweep once, exit."
+        )
+        parser.add_argument("--no-sweeps", action="store_true", help="Run tasks only.")
+        parser.add_argument(
+            "--sweep-interval", type=float, default=60.0, help="Seconds between sweeps."
         )
 
-    def handle(self, *args: Any, batch: bool = False, **options: Any) -> None:
-        if settings.TASKS_BACKEND == "rq":
-            call_command("rqworker", "default", burst=batch, with_scheduler=False)
-            return
-        worker_options: dict[str, Any] = {"batch": batch, "interval": 1.0}
-        call_command("db_worker", **worker_options)
+    def handle(self, *args: Any, **options: Any) -> None:
+        stop = threading.Event()
+        sweeper = None
+        if options["batch"] and not options["no_sweeps"]:
+            run_sweeps()
+        elif not options["no_sweeps"]:
+            sweeper = threading.Thread(
+                target=sweep_forever,
+                args=(stop, options["sweep_interval"]),
+                name="helpline-sweeps",
+                daemon=True,
+            )
+            sweeper.start()
+        try:
+            if settings.TASKS_BACKEND == "rq":
+                call_command(
+                    "rqworker",
+                    "default",
+                    burst=options["batch"],
+                    with_scheduler=False,
+                    job_class="django_tasks_rq.Job",
+                )
+            else:
+                call_command("db_worker", batch=options["batch"], interval=1.0, reload=False)
+        finally:
+            stop.set()
+            if sweeper is not None:
+                sweeper.join(timeout=10)
