@@ -509,6 +509,10 @@ def ticket_transition(
                 "resolution_confirmation",
                 "resolution_next_steps",
             ]
+            if ticket.first_response_at is None:
+                # The resolution notice is the desk's first public answer.
+                ticket.first_response_at = ticket.resolved_at
+                changed.append("first_response_at")
         if action_enum is Action.REOPEN:
             ticket.reopen_count += 1
             ticket.resolved_at = None
@@ -536,9 +540,7 @@ def ticket_transition(
     return ticket
 
 
-def ticket_take(
-    *, actor: User, ticket: Ticket, expected_version: int | None = None
-) -> Ticket:
+def ticket_take(*, actor: User, ticket: Ticket, expected_version: int | None = None) -> Ticket:
     """An agent claims the ticket for themselves; a new ticket becomes open."""
     access.check_is_agent(actor, "take tickets")
     with transaction.atomic():
