@@ -25,11 +25,16 @@ operator is exactly the negation of its positive form, so ``not_contains`` is tr
 empty field.
 
 Regex guard. Python's ``re`` has no timeout, so patterns are checked when the rule is
-validated: at most ``MAX_PATTERN_LENGTH`` characters, no backreferences, and no repeated
-group that itself contains a variable quantifier or an alternation (``(a+)+``, ``(\\w+\\.)*``,
-``(a|ab)+``), the shapes behind catastrophic backtracking. As a second line, matches run on
-at most ``REGEX_TEXT_LIMIT`` characters of the field. ``contains_any`` covers the common
-"any of these words" need without a regex.
+validated: at most ``MAX_PATTERN_LENGTH`` characters, no backreferences, no repeated group
+that itself contains a variable quantifier or an alternation (``(a+)+``, ``(\\w+\\.)*``,
+``(a|ab)+``: the shapes behind exponential backtracking), and at most
+``MAX_WIDE_QUANTIFIERS`` unbounded quantifiers (``*``, ``+``, ``{n,}``, or a bound above 100).
+Polynomial backtracking (``[a-z]+z``, ``.*x.*z``) cannot be ruled out by shape, so matches run
+line by line, each line cut at ``REGEX_LINE_LIMIT`` characters and the field at
+``REGEX_TEXT_LIMIT``: ``^`` and ``$`` anchor at line ends and a match never spans lines. On
+hostile text the worst accepted pattern then costs a second or two, not hours; evaluate rules
+in the task worker, not in a request. ``contains_any`` covers the common "any of these words"
+need without a regex.
 
 Loop protection. Applying actions changes the ticket, which fires ``updated`` again. The
 applying service keeps, per ticket and per chain of triggers, the ids of rules that already
@@ -40,20 +45,22 @@ chain and a chain is finite even if two rules keep undoing each other.
 
 from __future__ import annotations
 
+import dataclasses
 import operator
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, TypedDict
 from urllib.parse import urlsplit
 
+from helpline.rules.regex_guard import MAX_PATTERN_LENGTH, regex_risk
 from helpline.tickets.states import Channel, Level, Priority, Status, TicketType
 
 MAX_CHAIN_DEPTH = 5
-MAX_PATTERN_LENGTH = 300
 REGEX_TEXT_LIMIT = 20_000
+REGEX_LINE_LIMIT = 500
 MAX_LIST_ITEMS = 200
 MAX_TEXT_PARAM = 10_000
 
@@ -143,7 +150,7 @@ class Condition:
     op: str
     value: Any = None
     # Precompiled for regex and contains_any; not part of equality.
-    pattern: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
+    pattern: re.Pattern[str] | None = dataclasses.field(default=None, compare=False, repr=False)
 
     def describe(self) -> str:
         if self.op in _ANY_KIND_OPS:
@@ -333,7 +340,7 @@ def _validate_condition(raw: Any, path: str, p: _Problems) -> Condition | None:
     if len(p.items) > before:
         return None
     if op in ("in", "not_in", "contains_any"):
-        value = tuple(value)
+        value = tuple(value or ())
     return Condition(field=str(name), op=str(op), value=value, pattern=pattern)
 
 
@@ -409,10 +416,7 @@ def _word_pattern(words: Sequence[str]) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w)(?:{'|'.join(reversed(alternatives))})(?!\w)", re.IGNORECASE)
 
 
-# --- regex guard ------------------------------------------------------------------------------
-
-_QUANTIFIER = re.compile(r"[*+?]|\{(\d*)(?:(,)(\d*))?\}")
-_BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=")
+# --- regex guard (see regex_guard.py) -------------------------------------------------------
 
 
 def _compile_guarded(value: Any, path: str, p: _Problems) -> re.Pattern[str] | None:
@@ -434,102 +438,21 @@ def _compile_guarded(value: Any, path: str, p: _Problems) -> re.Pattern[str] | N
     return compiled
 
 
-def regex_risk(pattern: str) -> str:
-    """Why ``pattern`` risks catastrophic backtracking, or "" if it looks safe.
-
-    Scans the (already compiled, so well-formed) pattern for a repeated group containing a
-    variable quantifier or an alternation, and for backreferences.
-    """
-    if _BACKREFERENCE.search(pattern):
-        return "backreferences are not allowed"
-    # One frame per open group: does it contain a variable quantifier or an alternation?
-    stack: list[bool] = [False]
-    i, n = 0, len(pattern)
-    while i < n:
-        char = pattern[i]
-        if char == "\\":
-            i = _after_atom(pattern, i + 2, stack)
-            continue
-        if char == "[":
-            i = _after_atom(pattern, _class_end(pattern, i), stack)
-            continue
-        if char == "(":
-            stack.append(False)
-            i += 1
-            continue
-        if char == ")" and len(stack) > 1:
-            risky = stack.pop()
-            quantifier, end = _quantifier_at(pattern, i + 1)
-            if quantifier and quantifier[1] != 1 and risky:
-                return (
-                    "nested quantifier: a repeated group contains a quantifier or an "
-                    "alternation, which can backtrack catastrophically"
-                )
-            stack[-1] = stack[-1] or risky or _is_variable(quantifier)
-            i = end
-            continue
-        if char == "|":
-            stack[-1] = True
-            i += 1
-            continue
-        i = _after_atom(pattern, i + 1, stack)
-    return ""
-
-
-def _after_atom(pattern: str, i: int, stack: list[bool]) -> int:
-    quantifier, end = _quantifier_at(pattern, i)
-    if _is_variable(quantifier):
-        stack[-1] = True
-    return end
-
-
-def _class_end(pattern: str, i: int) -> int:
-    """The index after the character class that starts at ``pattern[i] == "["``."""
-    j = i + 1
-    if j < len(pattern) and pattern[j] == "^":
-        j += 1
-    if j < len(pattern) and pattern[j] == "]":
-        j += 1
-    while j < len(pattern) and pattern[j] != "]":
-        j += 2 if pattern[j] == "\\" else 1
-    return j + 1
-
-
-def _quantifier_at(pattern: str, i: int) -> tuple[tuple[int, int | None] | None, int]:
-    """``((min, max), end)`` for a quantifier at ``i`` (max None = unbounded), or ``(None, i)``."""
-    found = _QUANTIFIER.match(pattern, i)
-    if not found or found.group() == "{}":
-        return None, i
-    text = found.group()
-    low, comma, high = found.groups()
-    if text == "*":
-        bounds: tuple[int, int | None] = (0, None)
-    elif text == "+":
-        bounds = (1, None)
-    elif text == "?":
-        bounds = (0, 1)
-    elif not comma:
-        bounds = (int(low), int(low))
-    else:
-        bounds = (int(low or 0), int(high) if high else None)
-    end = found.end()
-    if end < len(pattern) and pattern[end] in "?+":  # lazy or possessive
-        end += 1
-    return bounds, end
-
-
-def _is_variable(quantifier: tuple[int, int | None] | None) -> bool:
-    if quantifier is None:
-        return False
-    low, high = quantifier
-    return high is None or (high > 1 and high != low)
-
-
 # --- actions ----------------------------------------------------------------------------------
 
+Check = Callable[[Any, str, _Problems], object]
+ActionValidator = Callable[[Mapping[str, Any], str, _Problems], None]
 
-def _ref(value: Any, path: str, p: _Problems) -> None:
-    _check_ref(value, path, p)
+
+def _params(**checks: Check) -> ActionValidator:
+    """A validator for an action taking exactly these parameters, all required."""
+
+    def validate(params: Mapping[str, Any], path: str, p: _Problems) -> None:
+        _unknown_keys(params, checks, path, p)
+        for key, check in checks.items():
+            check(params.get(key), f"{path}.{key}", p)
+
+    return validate
 
 
 def _text(value: Any, path: str, p: _Problems) -> None:
@@ -539,29 +462,12 @@ def _text(value: Any, path: str, p: _Problems) -> None:
         p.add(path, f"at most {MAX_TEXT_PARAM} characters")
 
 
-def _choice(name: str) -> Callable[[Any, str, _Problems], None]:
+def _choice(name: str) -> Check:
     def check(value: Any, path: str, p: _Problems) -> None:
         if value not in CHOICES[name]:
             p.add(path, f"must be one of {_one_of(CHOICES[name])}, not {value!r}")
 
     return check
-
-
-def _tags(value: Any, path: str, p: _Problems) -> None:
-    _string_list(value, path, p)
-
-
-def _setter(check: Callable[[Any, str, _Problems], None]) -> Callable[..., None]:
-    def validate(params: Mapping[str, Any], path: str, p: _Problems) -> None:
-        _unknown_keys(params, ("value",), path, p)
-        check(params.get("value"), f"{path}.value", p)
-
-    return validate
-
-
-def _validate_tags_action(params: Mapping[str, Any], path: str, p: _Problems) -> None:
-    _unknown_keys(params, ("tags",), path, p)
-    _tags(params.get("tags"), f"{path}.tags", p)
 
 
 def _validate_assign(params: Mapping[str, Any], path: str, p: _Problems) -> None:
@@ -570,7 +476,7 @@ def _validate_assign(params: Mapping[str, Any], path: str, p: _Problems) -> None
     if strategy not in ASSIGN_STRATEGIES:
         p.add(f"{path}.strategy", f"must be one of {_one_of(ASSIGN_STRATEGIES)}, not {strategy!r}")
     elif strategy == "agent":
-        _ref(params.get("agent"), f"{path}.agent", p)
+        _check_ref(params.get("agent"), f"{path}.agent", p)
     elif "agent" in params:
         p.add(f"{path}.agent", 'only with strategy "agent"')
 
@@ -582,7 +488,7 @@ def _validate_escalate(params: Mapping[str, Any], path: str, p: _Problems) -> No
     if "to_level" in params and params["to_level"] not in SUPPORT_LEVELS:
         p.add(f"{path}.to_level", "must be 1, 2 or 3")
     if "department" in params:
-        _ref(params["department"], f"{path}.department", p)
+        _check_ref(params["department"], f"{path}.department", p)
     _text(params.get("note"), f"{path}.note", p)
 
 
@@ -606,9 +512,9 @@ def _validate_notify(params: Mapping[str, Any], path: str, p: _Problems) -> None
             p.add(f"{path}.users", "must be a non-empty list of user ids or names")
         else:
             for index, user in enumerate(users):
-                _ref(user, f"{path}.users[{index}]", p)
+                _check_ref(user, f"{path}.users[{index}]", p)
     if "team" in params:
-        _ref(params["team"], f"{path}.team", p)
+        _check_ref(params["team"], f"{path}.team", p)
     if "role" in params and params["role"] not in NOTIFY_ROLES:
         p.add(f"{path}.role", f"must be one of {_one_of(NOTIFY_ROLES)}")
     if "message" in params:
@@ -639,32 +545,26 @@ def _is_http_url(url: str) -> bool:
         return False
 
 
-def _validate_stop(params: Mapping[str, Any], path: str, p: _Problems) -> None:
-    _unknown_keys(params, (), path, p)
-
-
-_ACTION_VALIDATORS: Mapping[str, Callable[[Mapping[str, Any], str, _Problems], None]] = (
-    MappingProxyType(
-        {
-            "set_department": _setter(_ref),
-            "set_help_topic": _setter(_ref),
-            "set_type": _setter(_choice("type")),
-            "set_category": _setter(_ref),
-            "set_priority": _setter(_choice("priority")),
-            "set_impact": _setter(_choice("impact")),
-            "set_urgency": _setter(_choice("urgency")),
-            "add_tags": _validate_tags_action,
-            "remove_tags": _validate_tags_action,
-            "set_team": _setter(_ref),
-            "assign": _validate_assign,
-            "escalate": _validate_escalate,
-            "add_note": _validate_add_note,
-            "reply_template": _validate_reply_template,
-            "notify": _validate_notify,
-            "webhook": _validate_webhook,
-            "stop": _validate_stop,
-        }
-    )
+_ACTION_VALIDATORS: Mapping[str, ActionValidator] = MappingProxyType(
+    {
+        "set_department": _params(value=_check_ref),
+        "set_help_topic": _params(value=_check_ref),
+        "set_type": _params(value=_choice("type")),
+        "set_category": _params(value=_check_ref),
+        "set_priority": _params(value=_choice("priority")),
+        "set_impact": _params(value=_choice("impact")),
+        "set_urgency": _params(value=_choice("urgency")),
+        "add_tags": _params(tags=_string_list),
+        "remove_tags": _params(tags=_string_list),
+        "set_team": _params(value=_check_ref),
+        "assign": _validate_assign,
+        "escalate": _validate_escalate,
+        "add_note": _params(body=_text),
+        "reply_template": _params(template=_text),
+        "notify": _validate_notify,
+        "webhook": _validate_webhook,
+        "stop": _params(),
+    }
 )
 ACTION_TYPES = frozenset(_ACTION_VALIDATORS)
 
@@ -685,7 +585,7 @@ def _validate_action(raw: Any, path: str, p: _Problems) -> Action | None:
         return None
     if kind == "webhook":
         params.setdefault("method", "POST")
-    return Action(type=kind, params=MappingProxyType(params))
+    return Action(type=str(kind), params=MappingProxyType(params))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -821,7 +721,8 @@ def _starts_with(_: Condition, actual: Any, expected: Any) -> bool:
 def _regex(condition: Condition, actual: Any, _: Any) -> bool:
     if not isinstance(actual, str) or condition.pattern is None:
         return False
-    return condition.pattern.search(actual[:REGEX_TEXT_LIMIT]) is not None
+    lines = actual[:REGEX_TEXT_LIMIT].splitlines() or [""]
+    return any(condition.pattern.search(line[:REGEX_LINE_LIMIT]) for line in lines)
 
 
 def _contains_any(condition: Condition, actual: Any, expected: Any) -> bool:
