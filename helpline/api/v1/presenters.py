@@ -1,0 +1,139 @@
+"""Model rows → output schemas. Reads only what the selectors already loaded."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Model
+
+from helpline.accounts.models import User
+from helpline.api.v1.schemas import (
+    AgentOut,
+    AssigneeRef,
+    AttachmentOut,
+    EntryOut,
+    EventOut,
+    HelpTopicOut,
+    MeOut,
+    PersonRef,
+    Ref,
+    ResolutionOut,
+    TicketOut,
+)
+from helpline.audit.models import AuditEvent
+from helpline.directory.models import HelpTopic
+from helpline.tickets.models import ThreadEntry, Ticket
+
+
+def ref(obj: Model | None) -> Ref | None:
+    if obj is None:
+        return None
+    name = obj.display_name if isinstance(obj, User) else getattr(obj, "name", str(obj))
+    return Ref(id=obj.pk, name=name)
+
+
+def me(user: User) -> MeOut:
+    return MeOut(
+        id=user.pk,
+        email=user.email,
+        name=user.display_name,
+        role=user.role,
+        support_level=user.support_level,
+    )
+
+
+def ticket(ticket: Ticket, *, allowed_actions: list[str]) -> TicketOut:
+    """Call with the related rows and tags loaded (``select_related``/``prefetch_related``)."""
+    assignee = ticket.assignee
+    requester = ticket.requester
+    return TicketOut(
+        number=ticket.number,
+        subject=ticket.subject,
+        description=ticket.description,
+        type=ticket.type,
+        status=ticket.status,
+        priority=ticket.priority,
+        impact=ticket.impact,
+        urgency=ticket.urgency,
+        category=ref(ticket.category),
+        tags=sorted(tag.name for tag in ticket.tags.all()),
+        department=Ref(id=ticket.department.pk, name=ticket.department.name),
+        team=ref(ticket.team),
+        assignee=(
+            AssigneeRef(
+                id=assignee.pk, name=assignee.display_name, support_level=assignee.support_level
+            )
+            if assignee is not None
+            else None
+        ),
+        support_level=ticket.support_level,
+        requester=PersonRef(id=requester.pk, name=requester.display_name, email=requester.email),
+        help_topic=ref(ticket.help_topic),
+        channel=ticket.channel,
+        device=ticket.device,
+        location=ticket.location,
+        created_at=ticket.created_at,
+        updated_at=ticket.updated_at,
+        first_response_at=ticket.first_response_at,
+        resolved_at=ticket.resolved_at,
+        closed_at=ticket.closed_at,
+        resolution=ResolutionOut(**ticket.resolution),
+        version=ticket.version,
+        allowed_actions=allowed_actions,
+    )
+
+
+def entry(entry: ThreadEntry) -> EntryOut:
+    return EntryOut(
+        id=entry.pk,
+        kind=entry.kind,
+        internal=entry.is_internal,
+        author=ref(entry.author),
+        body=entry.body,
+        body_html=entry.body_html,
+        channel=entry.channel,
+        created_at=entry.created_at,
+        attachments=[
+            AttachmentOut(
+                id=attachment.pk,
+                filename=attachment.filename,
+                content_type=attachment.content_type,
+                size=attachment.size,
+            )
+            for attachment in entry.attachments.all()
+        ],
+    )
+
+
+def event(event: AuditEvent) -> EventOut:
+    return EventOut(
+        id=event.pk,
+        action=event.action,
+        actor=ref(event.actor),
+        changes=event.changes if isinstance(event.changes, dict) else {},
+        note=event.note,
+        created_at=event.created_at,
+    )
+
+
+def help_topic(topic: HelpTopic) -> HelpTopicOut:
+    return HelpTopicOut(
+        id=topic.pk,
+        name=topic.name,
+        description=topic.description,
+        department=Ref(id=topic.department.pk, name=topic.department.name),
+        type=topic.type,
+        priority=topic.priority or None,
+    )
+
+
+def agent(user: User, *, now: datetime) -> AgentOut:
+    """Call with ``departments`` prefetched."""
+    return AgentOut(
+        id=user.pk,
+        name=user.display_name,
+        email=user.email,
+        support_level=user.support_level,
+        departments=[Ref(id=d.pk, name=d.name) for d in user.departments.all()],
+        available=user.is_available_at(now),
+    )

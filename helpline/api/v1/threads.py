@@ -1,0 +1,50 @@
+"""A ticket's thread (messages, internal notes) and its audit trail."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router, Status
+
+from helpline.api.v1 import presenters
+from helpline.api.v1.auth import caller
+from helpline.api.v1.paths import TICKET
+from helpline.api.v1.schemas import ERRORS, EntryList, EntryOut, EventList, MessageIn
+from helpline.core.errors import NotFound
+from helpline.tickets import access, selectors, services
+from helpline.tickets.states import Channel
+
+router = Router(tags=["tickets"])
+
+
+@router.get(f"/tickets/{TICKET}/messages", response={200: EntryList, **ERRORS})
+def message_list(request: HttpRequest, number: int) -> EntryList:
+    """The thread as the caller may see it: customers never get internal notes."""
+    user = caller(request)
+    ticket = access.access_ticket(user, number, related=False)
+    entries = selectors.ticket_entries(user=user, ticket=ticket)
+    return EntryList(items=[presenters.entry(entry) for entry in entries])
+
+
+@router.post(f"/tickets/{TICKET}/messages", response={201: EntryOut, **ERRORS})
+def message_create(request: HttpRequest, number: int, payload: MessageIn) -> Status[EntryOut]:
+    """A public reply or customer message; ``internal: true`` writes a note (agents only)."""
+    user = caller(request)
+    ticket = access.access_ticket(user, number)
+    if payload.internal:
+        entry = services.ticket_note(actor=user, ticket=ticket, body=payload.body)
+    else:
+        entry = services.ticket_reply(
+            actor=user, ticket=ticket, body=payload.body, channel=Channel.API
+        )
+    return Status(201, presenters.entry(entry))
+
+
+@router.get(f"/tickets/{TICKET}/events", response={200: EventList, **ERRORS})
+def event_list(request: HttpRequest, number: int) -> EventList:
+    """The audit trail (agents and admins). To anyone else it does not exist: 404."""
+    user = caller(request)
+    if not access.can_see_internal(user):
+        raise NotFound("no such ticket")
+    ticket = access.access_ticket(user, number, related=False)
+    events = selectors.ticket_events(user=user, ticket=ticket)
+    return EventList(items=[presenters.event(event) for event in events])
