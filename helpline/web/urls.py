@@ -1,2 +1,40 @@
+"""The web UI's URLs, included at the site root.
 
-urlpatterns: list = []
+``login`` and ``home`` keep the names the settings refer to (LOGIN_URL, LOGIN_REDIRECT_URL);
+``/tickets/<number>/`` is the link notification emails carry.
+"""
+
+from django.urls import path
+
+from helpline.web.views import attachments, auth, desk, portal
+
+urlpatterns = [
+    path("", auth.home, name="home"),
+    path("login/", auth.login, name="login"),
+    path("logout/", auth.logout, name="logout"),
+    # Customer portal.
+    path("tickets/", portal.ticket_list, name="portal_tickets"),
+    path("tickets/new/", portal.ticket_new, name="portal_ticket_new"),
+    path("tickets/<int:number>/", portal.ticket_detail, name="portal_ticket"),
+    path("tickets/<int:number>/reply/", portal.ticket_reply, name="portal_reply"),
+    path("tickets/<int:number>/confirm/", portal.ticket_confirm, name="portal_confirm"),
+    path("tickets/<int:number>/reopen/", portal.ticket_reopen, name="portal_reopen"),
+    path(
+        "tickets/<int:number>/attachments/<int:attachment_id>/",
+        attachments.download,
+        name="attachment_download",
+    ),
+    # Agent workspace.
+    path("desk/", desk.queue, name="desk_queue"),
+    path("desk/tickets/<int:number>/", desk.ticket_detail, name="desk_ticket"),
+    path("desk/tickets/<int:number>/reply/", desk.ticket_reply, name="desk_reply"),
+    path("desk/tickets/<int:number>/note/", desk.ticket_note, name="desk_note"),
+    path("desk/tickets/<int:number>/take/", desk.ticket_take, name="desk_take"),
+    path("desk/tickets/<int:number>/assign/", desk.ticket_assign, name="desk_assign"),
+    path("desk/tickets/<int:number>/escalate/", desk.ticket_escalate, name="desk_escalate"),
+    path(
+        "desk/tickets/<int:number>/<slug:action>/",
+        desk.ticket_transition,
+        name="desk_transition",
+    ),
+]

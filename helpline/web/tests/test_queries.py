@@ -1,0 +1,56 @@
+"""Query-count guards: list and detail pages cost a fixed number of queries, whatever the
+number of rows or thread entries."""
+
+from helpline.tickets import services
+
+
+def _thread(desk, ticket, upload, entries):
+    for n in range(entries // 2):
+        services.ticket_reply(
+            actor=desk.customer, ticket=ticket, body=f"Customer {n}", attachments=[upload()]
+        )
+        services.ticket_reply(actor=desk.l1, ticket=ticket, body=f"Agent {n}")
+        services.ticket_note(actor=desk.l1, ticket=ticket, body=f"Note {n}")
+
+
+def test_queue_page_query_count_does_not_grow_with_rows(
+    desk, client, django_assert_max_num_queries
+):
+    for n in range(30):
+        desk.ticket(subject=f"Ticket {n}", tags=["printer", f"t{n}"])
+    client.force_login(desk.l1)
+    with django_assert_max_num_queries(5):
+        response = client.get("/desk/?queue=all")
+    assert response.content.count(b'data-label="Number"') == 25
+
+
+def test_agent_ticket_page_query_count_does_not_grow_with_the_thread(
+    desk, client, upload, django_assert_max_num_queries
+):
+    ticket = desk.ticket(tags=["vpn"], attachments=[upload()])
+    _thread(desk, ticket, upload, 50)
+    client.force_login(desk.l1)
+    with django_assert_max_num_queries(14):
+        response = client.get(f"/desk/tickets/{ticket.number}/")
+    assert response.content.count(b'class="entry entry-note"') == 25
+
+
+def test_customer_ticket_page_query_count_does_not_grow_with_the_thread(
+    desk, client, upload, django_assert_max_num_queries
+):
+    ticket = desk.ticket(attachments=[upload()])
+    _thread(desk, ticket, upload, 50)
+    client.force_login(desk.customer)
+    with django_assert_max_num_queries(7):
+        response = client.get(f"/tickets/{ticket.number}/")
+    assert response.content.count(b'class="entry entry-customer_message"') == 25
+
+
+def test_my_tickets_query_count_does_not_grow_with_rows(
+    desk, client, django_assert_max_num_queries
+):
+    for n in range(30):
+        desk.ticket(subject=f"Ticket {n}")
+    client.force_login(desk.customer)
+    with django_assert_max_num_queries(5):
+        client.get("/tickets/")
