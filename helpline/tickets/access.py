@@ -12,7 +12,7 @@ from helpline.accounts.models import User
 from helpline.core.errors import NotFound, PermissionDenied
 from helpline.directory.models import DepartmentMembership
 from helpline.tickets.models import Ticket
-from helpline.tickets.states import CUSTOMER_ACTIONS, Action
+from helpline.tickets.states import ACTIVE, CUSTOMER_ACTIONS, Action, Status, can
 
 
 def visible_tickets_filter(user: User) -> Q:
@@ -66,13 +66,24 @@ def is_member(user: User, department_id: int) -> bool:
     return DepartmentMembership.objects.filter(user=user, department_id=department_id).exists()
 
 
+def can_see(user: User, ticket: Ticket) -> bool:
+    """Whether ``ticket`` passes the visibility filter for ``user`` (one query, none for admins)."""
+    if user.is_authenticated and user.is_active and user.is_admin:
+        return True
+    return tickets_visible_to(user).filter(pk=ticket.pk).exists()
+
+
 def check_can_act(user: User, ticket: Ticket, action: Action | str) -> None:
-    """Raise PermissionDenied unless ``user`` may take ``action`` on a ticket they can see.
+    """Raise PermissionDenied unless ``user`` may take ``action`` on ``ticket``.
 
     Customers may reply on tickets they see, and confirm (close) or reopen their own resolved
     ticket; everything else is for agents of the ticket's department, its assignee, and admins.
+    Visibility is checked here too, so a caller that got the ticket some other way than
+    ``access_ticket`` (mail ingestion, rules) cannot act on a ticket the user may not see.
     """
     action = Action(action)
+    if not can_see(user, ticket):
+        raise PermissionDenied("you cannot act on this ticket")
     if user.is_agent:
         return
     if action not in CUSTOMER_ACTIONS:
@@ -84,3 +95,44 @@ def check_can_act(user: User, ticket: Ticket, action: Action | str) -> None:
 def check_is_agent(user: User, what: str = "do that") -> None:
     if not user.is_agent:
         raise PermissionDenied(f"only the support team can {what}")
+
+
+def member_department_ids(user: User) -> frozenset[int]:
+    """The departments ``user`` is a member of (one query)."""
+    return frozenset(
+        DepartmentMembership.objects.filter(user=user).values_list("department_id", flat=True)
+    )
+
+
+LIFECYCLE_ACTIONS = (
+    Action.PEND, Action.HOLD, Action.RESUME, Action.RESOLVE, Action.REOPEN, Action.CLOSE,
+)  # fmt: skip
+
+
+def ticket_actions(
+    user: User, ticket: Ticket, *, member_of: frozenset[int] | None = None
+) -> list[str]:
+    """What ``user`` may do to a ticket they can see, right now: the buttons to show.
+
+    Names are take, assign, escalate and the lifecycle actions, in that order. The services
+    still check every call; this only mirrors their rules so interfaces offer what will work.
+    Pass ``member_of`` (from ``member_department_ids``) when listing many tickets, so the
+    membership is read once rather than per ticket.
+    """
+    status = Status(ticket.status)
+    lifecycle = [action for action in LIFECYCLE_ACTIONS if can(status, action)]
+    if not user.is_agent:
+        if ticket.requester_id != user.pk:
+            return []
+        return [action.value for action in lifecycle if action in CUSTOMER_ACTIONS]
+    if status is Status.CLOSED:
+        return []
+    names: list[str] = []
+    if member_of is None:
+        member_of = member_department_ids(user)
+    if ticket.assignee_id != user.pk and (user.is_admin or ticket.department_id in member_of):
+        names.append("take")
+    names.append("assign")
+    if status in ACTIVE:
+        names.append("escalate")
+    return names + [action.value for action in lifecycle]

@@ -17,7 +17,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from helpline.accounts.models import Role, User
 from helpline.audit.models import AuditEvent
 from helpline.core.errors import PermissionDenied, ValidationFailed
-from helpline.directory.models import Department, DepartmentMembership
+from helpline.directory.models import Department, DepartmentMembership, HelpTopic
 from helpline.tickets.access import can_see_internal, tickets_visible_to
 from helpline.tickets.models import PUBLIC_ENTRY_KINDS, Attachment, ThreadEntry, Ticket
 from helpline.tickets.states import ACTIVE, Status
@@ -106,7 +106,7 @@ def ticket_list(
     elif assignee == "none":
         queryset = queryset.filter(assignee__isnull=True)
     elif assignee:
-        if not assignee.isdigit():
+        if not assignee.isdecimal():  # isdigit() accepts "²", which int() refuses
             raise ValidationFailed(
                 "assignee must be me, none or an id", fields={"assignee": "invalid"}
             )
@@ -172,6 +172,14 @@ def ticket_events(*, user: User, ticket: Ticket) -> list[AuditEvent]:
 
 def departments_for(*, user: User) -> list[Department]:
     return list(Department.objects.filter(is_active=True).order_by("name"))
+
+
+def help_topics_for(*, user: User) -> list[HelpTopic]:
+    """The help topics ``user`` may pick: public ones only for customers."""
+    topics = HelpTopic.objects.select_related("department")
+    if not user.is_agent:
+        topics = topics.filter(is_public=True)
+    return list(topics.order_by("order", "name"))
 
 
 def agent_list(*, department_id: int | None = None) -> list[User]:

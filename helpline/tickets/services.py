@@ -106,13 +106,16 @@ def _next_ticket_number() -> int:
 
 def _lock(ticket: Ticket, expected_version: int | None = None) -> Ticket:
     """Re-read ``ticket`` under a row lock; check the caller's version if given."""
-    # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the outer joins
-    # (assignee, team, help topic); only the ticket row needs the lock.
-    locked = (
-        Ticket.objects.select_for_update(of=("self",))
-        .select_related("requester", "assignee", "department", "team", "help_topic")
-        .get(pk=ticket.pk)
-    )
+    # Lock with a join-free query, then read with the joins. PostgreSQL refuses FOR UPDATE on
+    # the nullable side of an outer join, and when a locking query waited for a concurrent
+    # writer it re-checks the new row against the *old* joined rows: the related objects
+    # came back stale or NULL (a wrong audit "before"), or the row vanished after a
+    # concurrent change of department. The second read runs after the lock is held, so it
+    # sees the committed row and its current relations.
+    Ticket.objects.select_for_update().filter(pk=ticket.pk).values_list("pk").get()
+    locked = Ticket.objects.select_related(
+        "requester", "assignee", "department", "team", "help_topic"
+    ).get(pk=ticket.pk)
     if expected_version is not None and locked.version != expected_version:
         raise StaleVersion(
             f"the ticket was changed by someone else (version {locked.version}, "

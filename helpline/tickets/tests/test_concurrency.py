@@ -1,0 +1,177 @@
+"""Races between real connections: ticket numbers, takes and optimistic edits.
+
+Threads need a database that several connections share for real: PostgreSQL, or SQLite in a
+file (the default in-memory test database is one connection's private world). Run the SQLite
+variants with ``TEST_SQLITE_NAME=/tmp/helpline-test.sqlite3``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from helpline import factories
+from helpline.audit.models import AuditEvent
+from helpline.conftest import is_postgres
+from helpline.core.errors import StaleVersion
+from helpline.factories import Desk
+from helpline.tickets import services
+from helpline.tickets.models import EntryKind, Ticket
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+THREADS = 8
+TICKETS_PER_THREAD = 10
+
+
+def _need_postgres() -> None:
+    if not is_postgres():
+        pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://...")
+
+
+def _need_shared_database() -> None:
+    """PostgreSQL, or SQLite in a file; never the in-memory SQLite test database."""
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        pytest.skip(
+            "threads against the in-memory SQLite test database prove nothing: "
+            "set TEST_SQLITE_NAME=/tmp/helpline-test.sqlite3 (or DATABASE_URL=postgres://...)"
+        )
+
+
+def _in_threads(count: int, work: Callable[[int], Any]) -> tuple[list[Any], list[BaseException]]:
+    """Run ``work(i)`` in ``count`` threads released together; results and errors."""
+    barrier = threading.Barrier(count)
+    results: list[Any] = [None] * count
+    errors: list[BaseException] = []
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            results[index] = work(index)
+        except BaseException as error:  # collected and asserted on by the test
+            errors.append(error)
+        finally:
+            connection.close()  # each thread has its own connection
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a thread hung"
+    return results, errors
+
+
+def _create_many(desk: Desk) -> list[int]:
+    def work(index: int) -> list[int]:
+        return [
+            services.ticket_create(
+                actor=desk.customer, subject=f"Thread {index} ticket {n}", description="Race."
+            ).number
+            for n in range(TICKETS_PER_THREAD)
+        ]
+
+    results, errors = _in_threads(THREADS, work)
+    assert errors == []
+    return [number for numbers in results for number in numbers]
+
+
+def _assert_unique_consecutive(numbers: list[int]) -> None:
+    total = THREADS * TICKETS_PER_THREAD
+    assert len(numbers) == total
+    assert len(set(numbers)) == total
+    assert sorted(numbers) == list(range(min(numbers), min(numbers) + total))
+    assert Ticket.objects.count() == total
+    assert AuditEvent.objects.filter(action="ticket.create").count() == total
+
+
+@pytest.mark.postgres
+def test_concurrent_creation_yields_unique_numbers_on_postgresql():
+    _need_postgres()
+    _assert_unique_consecutive(_create_many(Desk()))
+
+
+def test_concurrent_creation_yields_unique_numbers_on_a_sqlite_file():
+    if connection.vendor != "sqlite":
+        pytest.skip("the SQLite variant; PostgreSQL has its own test")
+    _need_shared_database()
+    _assert_unique_consecutive(_create_many(Desk()))
+
+
+def test_concurrent_creation_spreads_tickets_over_level_one_agents():
+    _need_shared_database()
+    desk = Desk()
+    second = factories.agent(departments=[desk.department], level=1)
+    _create_many(desk)
+    per_agent = sorted(Ticket.objects.filter(assignee=agent).count() for agent in (desk.l1, second))
+    # Assignment reads the load inside the creating transaction, so it stays balanced.
+    assert per_agent == [THREADS * TICKETS_PER_THREAD // 2] * 2
+
+
+def test_two_agents_taking_the_same_ticket_are_serialised():
+    _need_shared_database()
+    desk = Desk()
+    ticket = desk.ticket()
+    agents = [desk.l2, desk.l3]
+
+    _, errors = _in_threads(2, lambda i: services.ticket_take(actor=agents[i], ticket=ticket))
+    assert errors == []
+
+    ticket.refresh_from_db()
+    takes = list(AuditEvent.objects.filter(ticket=ticket, action="ticket.take").order_by("id"))
+    assert len(takes) == 2
+    assert ticket.version == 1 + len(takes)
+    # Per lock order: the second take saw the first one's result; the last taker holds it.
+    first, second = takes
+    assert second.changes["assignee"][0] == first.changes["assignee"][1]
+    assert ticket.assignee == second.actor
+    assert "status" in first.changes and "status" not in second.changes
+    assert ticket.status == "open"
+    assert ticket.entries.filter(kind=EntryKind.EVENT).count() == 1
+
+
+def test_two_agents_taking_the_same_version_exactly_one_wins():
+    _need_shared_database()
+    desk = Desk()
+    ticket = desk.ticket()
+    agents = [desk.l2, desk.l3]
+
+    _, errors = _in_threads(
+        2, lambda i: services.ticket_take(actor=agents[i], ticket=ticket, expected_version=1)
+    )
+
+    assert len(errors) == 1 and isinstance(errors[0], StaleVersion)
+    ticket.refresh_from_db()
+    (take,) = AuditEvent.objects.filter(ticket=ticket, action="ticket.take")
+    assert ticket.version == 2
+    assert ticket.assignee == take.actor
+    assert ticket.assignee in agents
+
+
+def test_concurrent_edits_of_one_version_let_exactly_one_through():
+    _need_shared_database()
+    desk = Desk()
+    ticket = desk.ticket(subject="Original")
+    editors = [desk.l1, desk.l2, desk.l3, desk.admin]
+
+    def edit(index: int) -> Ticket:
+        return services.ticket_update(
+            actor=editors[index],
+            ticket=ticket,
+            expected_version=1,
+            changes={"subject": f"Edit {index}"},
+        )
+
+    results, errors = _in_threads(len(editors), edit)
+
+    assert len(errors) == len(editors) - 1
+    assert all(isinstance(error, StaleVersion) for error in errors)
+    (winner,) = [result for result in results if result is not None]
+    ticket.refresh_from_db()
+    assert ticket.version == 2
+    assert ticket.subject == winner.subject
+    assert AuditEvent.objects.filter(ticket=ticket, action="ticket.update").count() == 1

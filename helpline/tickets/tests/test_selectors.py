@@ -1,0 +1,262 @@
+"""Ticket reads: keyset pagination, filters, queue counts, and what a thread shows to whom."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from helpline import factories
+from helpline.core.errors import PermissionDenied, ValidationFailed
+from helpline.tickets import selectors, services
+from helpline.tickets.models import EntryKind
+from helpline.tickets.tests.scenarios import ticket_in
+
+
+def _all_pages(user, limit, **filters) -> list[list[int]]:
+    pages, cursor = [], None
+    while True:
+        page = selectors.ticket_list(user=user, cursor=cursor, limit=limit, **filters)
+        pages.append([ticket.pk for ticket in page.items])
+        cursor = page.next_cursor
+        if cursor is None:
+            return pages
+
+
+# --- pagination ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("count", "limit"), [(0, 3), (1, 3), (6, 3), (7, 3), (5, 1), (4, 100)])
+def test_paging_returns_each_visible_ticket_exactly_once_newest_first(desk, count, limit):
+    visible = [desk.ticket().pk for _ in range(count)]
+    desk.ticket(department=desk.other_department)  # hidden from l1
+    pages = _all_pages(desk.l1, limit)
+    flat = [pk for page in pages for pk in page]
+    assert flat == sorted(visible, reverse=True)
+    assert all(len(page) == limit for page in pages[:-1])
+    assert len(pages) == max(1, -(-count // limit))
+
+
+def test_a_page_is_stable_when_newer_tickets_arrive(desk):
+    tickets = [desk.ticket().pk for _ in range(4)]
+    first = selectors.ticket_list(user=desk.l1, limit=2)
+    desk.ticket()  # arrives between two page loads
+    second = selectors.ticket_list(user=desk.l1, limit=2, cursor=first.next_cursor)
+    assert [t.pk for t in first.items + second.items] == sorted(tickets, reverse=True)
+
+
+def test_a_customer_pages_through_their_own_tickets_only(desk):
+    mine = [desk.ticket().pk for _ in range(3)]
+    desk.ticket(requester=desk.other_customer)
+    assert [pk for page in _all_pages(desk.customer, 2) for pk in page] == mine[::-1]
+
+
+def test_a_list_page_costs_a_fixed_number_of_queries(desk, django_assert_max_num_queries):
+    for _ in range(5):
+        desk.ticket(tags=["vpn"])
+    with django_assert_max_num_queries(2):
+        page = selectors.ticket_list(user=desk.l1, limit=25)
+        for ticket in page.items:
+            (
+                ticket.requester.email,
+                ticket.assignee,
+                ticket.department.name,
+                list(ticket.tags.all()),
+            )
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "!!!",
+        "not-base64-at-all",
+        base64.urlsafe_b64encode(b"id:abc").decode(),
+        base64.urlsafe_b64encode(b"pk:12").decode(),
+        base64.urlsafe_b64encode(b"\xff\xfe").decode(),
+    ],
+)
+def test_a_bad_cursor_is_a_validation_error(desk, cursor):
+    with pytest.raises(ValidationFailed) as raised:
+        selectors.ticket_list(user=desk.l1, cursor=cursor)
+    assert raised.value.fields == {"cursor": "invalid"}
+
+
+def test_a_cursor_round_trips():
+    assert selectors.decode_cursor(selectors.encode_cursor(12345)) == 12345
+
+
+@pytest.mark.parametrize("limit", [0, -1, selectors.MAX_PAGE + 1])
+def test_a_limit_out_of_range_is_a_validation_error(desk, limit):
+    with pytest.raises(ValidationFailed) as raised:
+        selectors.ticket_list(user=desk.l1, limit=limit)
+    assert raised.value.fields == {"limit": "out of range"}
+
+
+# --- filters -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def spread(desk):
+    """Tickets in several states, departments and hands, all visible to the admin."""
+    new = desk.ticket()  # l1
+    pending = ticket_in(desk, "pending")  # l1
+    resolved = ticket_in(desk, "resolved")  # l1
+    l2s = desk.ticket()
+    services.ticket_assign(actor=desk.admin, ticket=l2s, assignee=desk.l2)
+    unassigned = desk.ticket()
+    services.ticket_assign(actor=desk.admin, ticket=unassigned, assignee=None)
+    network = desk.ticket(department=desk.other_department, requester=desk.other_customer)
+    return {
+        "new": new.pk, "pending": pending.pk, "resolved": resolved.pk, "l2s": l2s.pk,
+        "unassigned": unassigned.pk, "network": network.pk,
+    }  # fmt: skip
+
+
+def _pks(user, **filters) -> set[int]:
+    return {ticket.pk for ticket in selectors.ticket_list(user=user, **filters).items}
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        (["pending"], {"pending"}),
+        (["new"], {"new", "l2s", "unassigned", "network"}),
+        (["pending", "resolved"], {"pending", "resolved"}),
+        (["closed"], set()),
+    ],
+)
+def test_the_status_filter_takes_a_list(desk, spread, status, expected):
+    assert _pks(desk.admin, status=status) == {spread[name] for name in expected}
+
+
+def test_an_unknown_status_is_a_validation_error(desk):
+    with pytest.raises(ValidationFailed):
+        selectors.ticket_list(user=desk.admin, status=["open", "lost"])
+
+
+def test_the_department_filter(desk, spread):
+    assert _pks(desk.admin, department_id=desk.other_department.pk) == {spread["network"]}
+
+
+@pytest.mark.parametrize(
+    ("who", "assignee", "expected"),
+    [
+        ("l1", "me", {"new", "pending", "resolved"}),
+        ("l2", "me", {"l2s"}),
+        ("admin", "none", {"unassigned"}),
+        ("admin", "l2", {"l2s"}),
+        ("admin", "outsider", {"network"}),
+    ],
+)
+def test_the_assignee_filter_takes_me_none_or_an_id(desk, spread, who, assignee, expected):
+    if assignee not in ("me", "none"):
+        assignee = str(getattr(desk, assignee).pk)
+    assert _pks(getattr(desk, who), assignee=assignee) == {spread[name] for name in expected}
+
+
+@pytest.mark.parametrize("assignee", ["bob", "-1", "1.5", "²"])
+def test_a_malformed_assignee_is_a_validation_error(desk, assignee):
+    with pytest.raises(ValidationFailed) as raised:
+        selectors.ticket_list(user=desk.admin, assignee=assignee)
+    assert raised.value.fields == {"assignee": "invalid"}
+
+
+def test_the_requester_filter_takes_me(desk, spread):
+    assert _pks(desk.other_customer, requester="me") == {spread["network"]}
+    with pytest.raises(ValidationFailed):
+        selectors.ticket_list(user=desk.admin, requester=str(desk.customer.pk))
+
+
+def test_filters_never_widen_visibility(desk, spread):
+    assert _pks(desk.l1, department_id=desk.other_department.pk) == set()
+    assert _pks(desk.other_customer, assignee="none") == set()
+    assert _pks(desk.customer, assignee="none") == {spread["unassigned"]}
+    assert _pks(desk.outsider, status=["new"]) == {spread["network"]}
+
+
+@pytest.mark.parametrize(
+    ("queue", "expected"),
+    [
+        ("mine", {"new", "pending"}),
+        ("unassigned", {"unassigned"}),
+        ("department", {"new", "pending", "l2s", "unassigned"}),
+        ("all", {"new", "pending", "resolved", "l2s", "unassigned"}),
+    ],
+)
+def test_agent_queues(desk, spread, queue, expected):
+    assert _pks(desk.l1, queue=queue) == {spread[name] for name in expected}
+
+
+def test_queues_are_for_agents(desk):
+    with pytest.raises(PermissionDenied):
+        selectors.ticket_list(user=desk.customer, queue="mine")
+
+
+def test_an_unknown_queue_is_a_validation_error(desk):
+    with pytest.raises(ValidationFailed):
+        selectors.ticket_list(user=desk.l1, queue="everything")
+
+
+# --- queue counts --------------------------------------------------------------------------
+
+
+def test_queue_counts_match_the_queues(desk, spread):
+    counts = selectors.queue_counts(user=desk.l1)
+    assert counts == {"mine": 2, "unassigned": 1, "department": 4}
+    for name, count in counts.items():
+        assert len(selectors.ticket_list(user=desk.l1, queue=name).items) == count
+
+
+def test_queue_counts_of_an_agent_of_another_department(desk, spread):
+    assert selectors.queue_counts(user=desk.outsider) == {
+        "mine": 1, "unassigned": 0, "department": 1,
+    }  # fmt: skip
+
+
+def test_queue_counts_include_tickets_assigned_from_outside_my_departments(desk):
+    ticket = desk.ticket(department=desk.other_department)
+    services.ticket_assign(actor=desk.admin, ticket=ticket, assignee=desk.admin)
+    assert selectors.queue_counts(user=desk.admin) == {"mine": 1, "unassigned": 0, "department": 0}
+
+
+def test_customers_get_no_queue_counts(desk):
+    desk.ticket()
+    assert selectors.queue_counts(user=desk.customer) == {}
+
+
+# --- thread and trail ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def discussed(desk):
+    ticket = desk.ticket()
+    services.ticket_reply(actor=desk.l1, ticket=ticket, body="Which model?")
+    services.ticket_note(actor=desk.l1, ticket=ticket, body="Internal: known bug.")
+    services.ticket_reply(actor=desk.customer, ticket=ticket, body="An HP.")
+    return ticket
+
+
+def test_the_thread_hides_internal_notes_from_customers(desk, discussed):
+    entries = selectors.ticket_entries(user=desk.customer, ticket=discussed)
+    assert EntryKind.NOTE not in {entry.kind for entry in entries}
+    assert [e.body for e in entries if e.kind != EntryKind.EVENT] == ["Which model?", "An HP."]
+
+
+def test_the_thread_hides_internal_notes_from_collaborators(desk, discussed):
+    cc = factories.customer()
+    discussed.collaborators.add(cc)
+    entries = selectors.ticket_entries(user=cc, ticket=discussed)
+    assert all(not entry.is_internal for entry in entries)
+
+
+@pytest.mark.parametrize("who", ["l1", "admin"])
+def test_agents_see_the_whole_thread_in_order(desk, discussed, who):
+    entries = selectors.ticket_entries(user=getattr(desk, who), ticket=discussed)
+    assert [e.kind for e in entries] == ["reply", "event", "note", "customer_message"]
+
+
+def test_the_audit_trail_is_for_agents_only(desk, discussed):
+    with pytest.raises(PermissionDenied):
+        selectors.ticket_events(user=desk.customer, ticket=discussed)
+    actions = [e.action for e in selectors.ticket_events(user=desk.l1, ticket=discussed)]
+    assert actions == ["ticket.create", "ticket.reply", "ticket.note", "ticket.customer_message"]
