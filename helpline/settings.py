@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "helpline.audit",
     "helpline.tickets",
     "helpline.sla",
+    "helpline.bench",
+    "helpline.search",
     "helpline.notifications",
     "helpline.web",
 ]

@@ -57,7 +57,9 @@ class Clock:
     paused_minutes: int = 0
     paused_since: datetime | None = None  # set while the clock is stopped
     first_response_at: datetime | None = None
-    awaiting_reply_since: datetime | None = None  # customer message not yet answered
+    # The start of the next-response target: the customer message not yet answered, moved on
+    # by the business minutes the clock stopped after it (see ``resume``).
+    awaiting_reply_since: datetime | None = None
     resolved_at: datetime | None = None
 
 
@@ -99,11 +101,27 @@ def pause(clock: Clock, at: datetime) -> Clock:
 
 
 def resume(clock: Clock, calendar: BusinessCalendar, at: datetime) -> Clock:
-    """Restart the clock, adding the business minutes it was stopped for."""
+    """Restart the clock, adding the business minutes it was stopped for.
+
+    A customer message still waiting for an answer has its start moved on by the minutes
+    stopped after it arrived, so the next-response target does not count the pause either.
+    """
     if clock.paused_since is None:
         return clock
     stopped = business_minutes_between(calendar, clock.paused_since, at)
-    return replace(clock, paused_minutes=clock.paused_minutes + stopped, paused_since=None)
+    waiting = clock.awaiting_reply_since
+    if waiting is not None:
+        stopped_since_message = business_minutes_between(
+            calendar, max(waiting, clock.paused_since), at
+        )
+        if stopped_since_message:
+            waiting = add_business_minutes(calendar, waiting, stopped_since_message)
+    return replace(
+        clock,
+        paused_minutes=clock.paused_minutes + stopped,
+        paused_since=None,
+        awaiting_reply_since=waiting,
+    )
 
 
 def _target(
@@ -112,64 +130,98 @@ def _target(
     start: datetime | None,
     minutes: int | None,
     paused: int,
+    paused_now: int,
     met_at: datetime | None,
+    paused_at_met: int,
     warning_percent: int,
-    now: datetime,
+    judged_at: datetime,
 ) -> TargetStatus:
+    """One target. ``paused`` are the minutes stopped before ``judged_at`` (the state is judged
+    against them), ``paused_now`` those up to now (the due time shown while stopped), and
+    ``paused_at_met`` those up to ``met_at``."""
     if start is None or minutes is None:
         return _NO_TARGET
-    due = add_business_minutes(calendar, start, minutes + paused)
-    warn = add_business_minutes(
-        calendar, start, math.ceil(minutes * warning_percent / 100) + paused
-    )
+    warn_minutes = math.ceil(minutes * warning_percent / 100)
+
+    def due_and_warn(stopped: int) -> tuple[datetime, datetime]:
+        return (
+            add_business_minutes(calendar, start, minutes + stopped),
+            add_business_minutes(calendar, start, warn_minutes + stopped),
+        )
+
     if met_at is not None:
-        state = TargetState.MET if met_at <= due else TargetState.BREACHED
-        return TargetStatus(state, due, warn)
-    if now >= due:
-        return TargetStatus(TargetState.BREACHED, due, warn)
-    if now >= warn:
-        return TargetStatus(TargetState.WARNING, due, warn)
-    return TargetStatus(TargetState.OK, due, warn)
+        due, warn = due_and_warn(paused_at_met)
+        return TargetStatus(TargetState.MET if met_at <= due else TargetState.BREACHED, due, warn)
+    due, warn = due_and_warn(paused)
+    if judged_at >= due:
+        state = TargetState.BREACHED
+    elif judged_at >= warn:
+        state = TargetState.WARNING
+    else:
+        state = TargetState.OK
+    if paused_now != paused:
+        due, warn = due_and_warn(paused_now)
+    return TargetStatus(state, due, warn)
 
 
 def evaluate(clock: Clock, targets: Targets, calendar: BusinessCalendar, now: datetime) -> Status:
     """Due times and states of the three targets at ``now``.
 
-    While the clock is stopped, states are those at the moment it stopped (a pause cannot
-    warn or breach) and due times are shown as if the clock restarted ``now``.
+    While the clock is stopped, states are judged as at the moment it stopped, against the due
+    times of that moment: a pause can neither warn or breach nor take a warning or a breach
+    back. The due times shown are those the targets would have if the clock restarted ``now``.
+
+    A target met while the clock was stopped is judged with the minutes stopped up to then.
+    The engine cannot tell pauses before a target was met from pauses after it, so callers keep
+    a met (or late) target as it was first judged (``sla.services.sla_refresh`` does).
     """
-    paused = clock.paused_minutes
-    evaluated_at = now
-    if clock.paused_since is not None:
-        paused += business_minutes_between(calendar, clock.paused_since, now)
-        evaluated_at = min(now, clock.paused_since)
+    since = clock.paused_since
+    judged_at = now if since is None else min(now, since)
+
+    def stopped_between(start: datetime | None, end: datetime) -> int:
+        """Minutes of the current pause that fall between ``start`` and ``end``."""
+        if since is None or end <= since:
+            return 0
+        return business_minutes_between(calendar, max(since, start or since), end)
+
     percent = targets.warning_percent
+    paused = clock.paused_minutes
+    paused_now = paused + stopped_between(None, now)
+    responded, resolved = clock.first_response_at, clock.resolved_at
     first = _target(
         calendar,
         start=clock.created_at,
         minutes=targets.first_response,
         paused=paused,
-        met_at=clock.first_response_at,
+        paused_now=paused_now,
+        met_at=responded,
+        paused_at_met=paused + stopped_between(None, responded) if responded else 0,
         warning_percent=percent,
-        now=evaluated_at,
+        judged_at=judged_at,
     )
-    # The next-response clock starts at the customer's message, which restarts the ticket.
+    # The next-response clock starts at the customer's message; only pauses after it count
+    # (``resume`` moves the start on by the earlier ones).
+    waiting = clock.awaiting_reply_since
     following = _target(
         calendar,
-        start=clock.awaiting_reply_since,
+        start=waiting,
         minutes=targets.next_response,
         paused=0,
+        paused_now=stopped_between(waiting, now) if waiting else 0,
         met_at=None,
+        paused_at_met=0,
         warning_percent=percent,
-        now=evaluated_at,
+        judged_at=judged_at,
     )
     resolution = _target(
         calendar,
         start=clock.created_at,
         minutes=targets.resolution,
         paused=paused,
-        met_at=clock.resolved_at,
+        paused_now=paused_now,
+        met_at=resolved,
+        paused_at_met=paused + stopped_between(None, resolved) if resolved else 0,
         warning_percent=percent,
-        now=evaluated_at,
+        judged_at=judged_at,
     )
-    return Status(first, following, resolution, stopped=clock.paused_since is not None)
+    return Status(first, following, resolution, stopped=since is not None)

@@ -15,7 +15,7 @@ from helpline.tickets.states import Status
 SLA_FIELDS = (
     "sla_policy", "first_response_due_at", "next_response_due_at", "resolution_due_at",
     "first_response_state", "next_response_state", "resolution_state", "sla_paused_minutes",
-    "sla_paused_since", "sla_next_check_at",
+    "sla_paused_since", "awaiting_reply_since", "sla_next_check_at",
 )  # fmt: skip
 
 
@@ -76,7 +76,15 @@ def sla_refresh(
         clock = engine.pause(clock, now)
     else:
         clock = engine.resume(clock, calendar, now)
-    status = engine.evaluate(clock, policy.targets_for(ticket.priority), calendar, now)
+    judged = engine.evaluate(clock, policy.targets_for(ticket.priority), calendar, now)
+    status = engine.Status(
+        first_response=(
+            _settled(ticket, "first_response", ticket.first_response_at) or judged.first_response
+        ),
+        next_response=judged.next_response,
+        resolution=_settled(ticket, "resolution", ticket.resolved_at) or judged.resolution,
+        stopped=judged.stopped,
+    )
 
     events = []
     for name in engine.TARGETS:
@@ -91,8 +99,23 @@ def sla_refresh(
         _set(ticket, changed, f"{name}_due_at", target.due_at)
     _set(ticket, changed, "sla_paused_minutes", clock.paused_minutes)
     _set(ticket, changed, "sla_paused_since", clock.paused_since)
+    _set(ticket, changed, "awaiting_reply_since", clock.awaiting_reply_since)
     _set(ticket, changed, "sla_next_check_at", status.next_check_at())
     return changed, events
+
+
+def _settled(ticket: Ticket, name: str, met_at: datetime | None) -> engine.TargetStatus | None:
+    """The target as stored if it was already judged met or late, else None.
+
+    A met target is history: the engine cannot tell pauses after it was met from pauses
+    before, and counting them would move its due time (a late first response would turn into
+    a met one). A reopened ticket's resolution has no ``met_at`` and is open again.
+    """
+    state = getattr(ticket, f"{name}_state")
+    due_at = getattr(ticket, f"{name}_due_at")
+    if met_at is None or due_at is None or state not in ("met", "breached"):
+        return None
+    return engine.TargetStatus(engine.TargetState(state), due_at, None)
 
 
 def _set(ticket: Ticket, changed: list[str], name: str, value: object) -> None:

@@ -9,6 +9,8 @@ A second worker finds nothing left to do, so no warning, reminder or notice fire
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -70,6 +72,20 @@ def _claim(pk: int, **condition: object) -> Ticket | None:
     )
 
 
+@contextmanager
+def _one_ticket(kind: str, pk: int, report: SweepReport) -> Iterator[None]:
+    """One ticket's work in its own transaction. A failure rolls back that ticket only; it is
+    logged and reported, and the sweep goes on with the next ticket."""
+    try:
+        with transaction.atomic():
+            yield
+    except DomainError as error:  # someone acted on the ticket in between: nothing to do
+        log.info("%s skipped for ticket id %s: %s", kind, pk, error)
+    except Exception as error:  # one bad row must not stop the sweep
+        log.exception("%s failed for ticket id %s", kind, pk)
+        report.errors.append(f"{kind} {pk}: {error}")
+
+
 def sweep_sla(*, now: datetime, report: SweepReport) -> None:
     """Fire SLA warnings and breaches whose time has come (indexed on sla_next_check_at)."""
     due_ids = list(
@@ -78,24 +94,22 @@ def sweep_sla(*, now: datetime, report: SweepReport) -> None:
         .values_list("pk", flat=True)[:BATCH]
     )
     for pk in due_ids:
-        try:
-            with transaction.atomic():
-                ticket = _claim(pk, sla_next_check_at__lte=now)
-                if ticket is None:
-                    continue
-                fields, events = sla_refresh(ticket, now=now)
-                if "sla_next_check_at" not in fields and ticket.sla_next_check_at is not None:
-                    # Never leave a row due: it would be picked up every minute forever.
-                    ticket.sla_next_check_at = None
-                    fields.append("sla_next_check_at")
-                ticket.save(update_fields=list(set(fields)))
-                sla_record_events(ticket, events)
-                report.sla_events += len(events)
-                if any(e.target == "resolution" and e.state == "breached" for e in events):
+        with _one_ticket("sla", pk, report):
+            ticket = _claim(pk, sla_next_check_at__lte=now)
+            if ticket is None:
+                continue
+            fields, events = sla_refresh(ticket, now=now)
+            if "sla_next_check_at" not in fields and ticket.sla_next_check_at is not None:
+                # Never leave a row due: it would be picked up every minute forever.
+                ticket.sla_next_check_at = None
+                fields.append("sla_next_check_at")
+            ticket.save(update_fields=list(set(fields)))
+            sla_record_events(ticket, events)
+            report.sla_events += len(events)
+            if any(e.target == "resolution" and e.state == "breached" for e in events):
+                # Its own savepoint: a failed escalation must not take the breach back.
+                with _one_ticket("escalation", pk, report):
                     _escalate_on_breach(ticket, report)
-        except Exception as error:  # one bad row must not stop the sweep
-            log.exception("SLA sweep failed for ticket id %s", pk)
-            report.errors.append(f"sla {pk}: {error}")
 
 
 def _escalate_on_breach(ticket: Ticket, report: SweepReport) -> None:
@@ -128,7 +142,7 @@ def sweep_pending(*, now: datetime, report: SweepReport) -> None:
 
 
 def _remind(pk: int, now: datetime, report: SweepReport) -> None:
-    with transaction.atomic():
+    with _one_ticket("pending reminder", pk, report):
         # The conditional update is the claim: only one worker sees a row count of 1.
         claimed = Ticket.objects.filter(
             pk=pk, status=Status.PENDING, pending_reminded_at__isnull=True
@@ -145,24 +159,21 @@ def _remind(pk: int, now: datetime, report: SweepReport) -> None:
 
 def _auto_resolve(pk: int, department: Department, before: datetime, report: SweepReport) -> None:
     days = department.pending_resolve_days
-    try:
-        with transaction.atomic():
-            ticket = _claim(pk, status=Status.PENDING, status_changed_at__lte=before)
-            if ticket is None:
-                return
-            ticket_services.ticket_transition(
-                actor=system_user(),
-                ticket=ticket,
-                action="resolve",
-                resolution=ticket_services.Resolution(
-                    problem_identified="We asked a question and did not receive an answer.",
-                    action_taken=f"Resolved automatically after {days} days without an answer.",
-                    next_steps="Reply to this ticket to reopen it if the problem remains.",
-                ),
-            )
-            report.auto_resolved += 1
-    except DomainError as error:  # someone acted on it in between: nothing to do
-        log.info("auto-resolve skipped for ticket id %s: %s", pk, error)
+    with _one_ticket("auto-resolve", pk, report):
+        ticket = _claim(pk, status=Status.PENDING, status_changed_at__lte=before)
+        if ticket is None:
+            return
+        ticket_services.ticket_transition(
+            actor=system_user(),
+            ticket=ticket,
+            action="resolve",
+            resolution=ticket_services.Resolution(
+                problem_identified="We asked a question and did not receive an answer.",
+                action_taken=f"Resolved automatically after {days} days without an answer.",
+                next_steps="Reply to this ticket to reopen it if the problem remains.",
+            ),
+        )
+        report.auto_resolved += 1
 
 
 def sweep_resolved(*, now: datetime, report: SweepReport) -> None:
@@ -172,15 +183,12 @@ def sweep_resolved(*, now: datetime, report: SweepReport) -> None:
         for pk in Ticket.objects.filter(
             department=department, status=Status.RESOLVED, resolved_at__lte=before
         ).values_list("pk", flat=True)[:BATCH]:
-            try:
-                with transaction.atomic():
-                    ticket = _claim(pk, status=Status.RESOLVED, resolved_at__lte=before)
-                    if ticket is None:
-                        continue
-                    ticket_services.ticket_transition(
-                        actor=system_user(), ticket=ticket, action="close"
-                    )
-                    notify.ticket_closed_automatically(ticket)
-                    report.auto_closed += 1
-            except DomainError as error:
-                log.info("auto-close skipped for ticket id %s: %s", pk, error)
+            with _one_ticket("auto-close", pk, report):
+                ticket = _claim(pk, status=Status.RESOLVED, resolved_at__lte=before)
+                if ticket is None:
+                    continue
+                ticket_services.ticket_transition(
+                    actor=system_user(), ticket=ticket, action="close"
+                )
+                notify.ticket_closed_automatically(ticket)
+                report.auto_closed += 1

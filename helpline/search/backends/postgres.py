@@ -1,0 +1,362 @@
+"""PostgreSQL full text: a weighted tsvector per ticket and per thread entry, GIN-indexed.
+
+``search_ticketdoc`` holds one document per ticket: number and subject at weight A, the
+description and the resolution record at B. ``search_entrydoc`` holds one per thread entry
+(system events left out) at weight C, with the entry's ticket and kind so internal notes can be
+filtered without touching the thread table. PL/pgSQL triggers upsert and delete documents in
+the writing transaction; statement triggers empty them when the ticket tables are truncated.
+
+Text goes through the ``helpline_search`` configuration: ``simple`` (no stemming, no stop
+words: partial words are found by prefix instead) with ``unaccent`` in front when the
+extension can be installed, so "cafe" finds "café" and ``ts_headline`` still marks "café".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import DatabaseError, transaction
+
+from helpline.search.backends import SNIPPET_WORDS, START_MARK, STOP_MARK, Snippet
+from helpline.search.query import ParsedQuery, Phrase, to_pg_tsquery
+
+logger = logging.getLogger(__name__)
+
+CONFIG = "helpline_search"
+TICKET_COLUMNS = (
+    "number",
+    "subject",
+    "description",
+    "resolution_problem",
+    "resolution_action",
+    "resolution_confirmation",
+    "resolution_next_steps",
+)
+_ARGS = ", ".join(f"{{p}}{c}" for c in TICKET_COLUMNS)
+_CHANGED = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in TICKET_COLUMNS)
+_HEADLINE_OPTIONS = (
+    f"StartSel={START_MARK}, StopSel={STOP_MARK}, MaxFragments=1, "
+    f"MaxWords={SNIPPET_WORDS}, MinWords={SNIPPET_WORDS // 2}, ShortWord=0, "
+    "FragmentDelimiter=…"
+)
+
+CONFIGURATION = f"""
+DO $$ BEGIN
+    IF NOT EXISTS (
+        SELECT 1 FROM pg_ts_config WHERE cfgname = '{CONFIG}'
+            AND cfgnamespace = current_schema()::regnamespace
+    ) THEN
+        CREATE TEXT SEARCH CONFIGURATION {CONFIG} (COPY = pg_catalog.simple);
+    END IF;
+END $$"""
+UNACCENT = f"""
+ALTER TEXT SEARCH CONFIGURATION {CONFIG}
+    ALTER MAPPING FOR hword, hword_part, word WITH unaccent, simple"""
+
+SCHEMA = [
+    """CREATE TABLE IF NOT EXISTS search_ticketdoc (
+        ticket_id bigint PRIMARY KEY,
+        document tsvector NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS search_entrydoc (
+        entry_id bigint PRIMARY KEY,
+        ticket_id bigint NOT NULL,
+        kind varchar(20) NOT NULL,
+        document tsvector NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS search_ticketdoc_document ON search_ticketdoc USING gin (document)",
+    "CREATE INDEX IF NOT EXISTS search_entrydoc_document ON search_entrydoc USING gin (document)",
+    "CREATE INDEX IF NOT EXISTS search_entrydoc_ticket ON search_entrydoc (ticket_id, kind)",
+    f"""CREATE OR REPLACE FUNCTION search_ticket_document(
+        number bigint, subject text, description text, problem text, action text,
+        confirmation text, next_steps text
+    ) RETURNS tsvector LANGUAGE sql STABLE PARALLEL SAFE AS $$
+        SELECT setweight(to_tsvector('{CONFIG}', number::text || ' ' || subject), 'A')
+            || setweight(to_tsvector('{CONFIG}',
+                concat_ws(' ', description, problem, action, confirmation, next_steps)), 'B')
+    $$""",
+    f"""CREATE OR REPLACE FUNCTION search_entry_document(body text)
+    RETURNS tsvector LANGUAGE sql STABLE PARALLEL SAFE AS $$
+        SELECT setweight(to_tsvector('{CONFIG}', body), 'C')
+    $$""",
+    f"""CREATE OR REPLACE FUNCTION search_ticket_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'DELETE' THEN
+            DELETE FROM search_ticketdoc WHERE ticket_id = OLD.id;
+        ELSE
+            INSERT INTO search_ticketdoc (ticket_id, document)
+            VALUES (NEW.id, search_ticket_document({_ARGS.format(p="NEW.")}))
+            ON CONFLICT (ticket_id) DO UPDATE SET document = EXCLUDED.document;
+        END IF;
+        RETURN NULL;
+    END $$""",
+    """CREATE OR REPLACE FUNCTION search_entry_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'DELETE' OR NEW.kind = 'event' THEN
+            DELETE FROM search_entrydoc WHERE entry_id = OLD.id;
+        ELSE
+            INSERT INTO search_entrydoc (entry_id, ticket_id, kind, document)
+            VALUES (NEW.id, NEW.ticket_id, NEW.kind, search_entry_document(NEW.body))
+            ON CONFLICT (entry_id) DO UPDATE SET ticket_id = EXCLUDED.ticket_id,
+                kind = EXCLUDED.kind, document = EXCLUDED.document;
+        END IF;
+        RETURN NULL;
+    END $$""",
+    """CREATE OR REPLACE FUNCTION search_ticket_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        TRUNCATE search_ticketdoc;
+        RETURN NULL;
+    END $$""",
+    """CREATE OR REPLACE FUNCTION search_entry_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        TRUNCATE search_entrydoc;
+        RETURN NULL;
+    END $$""",
+]
+
+TRIGGERS = {
+    "search_ticket_insert": """CREATE OR REPLACE TRIGGER search_ticket_insert
+        AFTER INSERT ON tickets_ticket
+        FOR EACH ROW EXECUTE FUNCTION search_ticket_sync()""",
+    "search_ticket_update": f"""CREATE OR REPLACE TRIGGER search_ticket_update
+        AFTER UPDATE OF {", ".join(TICKET_COLUMNS)} ON tickets_ticket
+        FOR EACH ROW WHEN ({_CHANGED}) EXECUTE FUNCTION search_ticket_sync()""",
+    "search_ticket_delete": """CREATE OR REPLACE TRIGGER search_ticket_delete
+        AFTER DELETE ON tickets_ticket
+        FOR EACH ROW EXECUTE FUNCTION search_ticket_sync()""",
+    "search_ticket_truncate": """CREATE OR REPLACE TRIGGER search_ticket_truncate
+        AFTER TRUNCATE ON tickets_ticket
+        FOR EACH STATEMENT EXECUTE FUNCTION search_ticket_truncate()""",
+    "search_entry_insert": """CREATE OR REPLACE TRIGGER search_entry_insert
+        AFTER INSERT ON tickets_threadentry
+        FOR EACH ROW WHEN (NEW.kind <> 'event') EXECUTE FUNCTION search_entry_sync()""",
+    "search_entry_update": """CREATE OR REPLACE TRIGGER search_entry_update
+        AFTER UPDATE OF body, kind, ticket_id ON tickets_threadentry
+        FOR EACH ROW WHEN (OLD.body IS DISTINCT FROM NEW.body
+            OR OLD.kind IS DISTINCT FROM NEW.kind OR OLD.ticket_id IS DISTINCT FROM NEW.ticket_id)
+        EXECUTE FUNCTION search_entry_sync()""",
+    "search_entry_delete": """CREATE OR REPLACE TRIGGER search_entry_delete
+        AFTER DELETE ON tickets_threadentry
+        FOR EACH ROW WHEN (OLD.kind <> 'event') EXECUTE FUNCTION search_entry_sync()""",
+    "search_entry_truncate": """CREATE OR REPLACE TRIGGER search_entry_truncate
+        AFTER TRUNCATE ON tickets_threadentry
+        FOR EACH STATEMENT EXECUTE FUNCTION search_entry_truncate()""",
+}
+
+
+class PostgresBackend:
+    vendor = "postgresql"
+
+    # Schema ---------------------------------------------------------------------------------
+
+    def install(self, cursor: Any) -> bool:
+        cursor.execute(
+            "SELECT to_regclass('search_ticketdoc') IS NULL "
+            "OR to_regclass('search_entrydoc') IS NULL"
+        )
+        fresh = bool(cursor.fetchone()[0])
+        cursor.execute(CONFIGURATION)
+        self._use_unaccent(cursor)
+        for statement in SCHEMA:
+            cursor.execute(statement)
+        for statement in TRIGGERS.values():
+            cursor.execute(statement)
+        return fresh
+
+    def _use_unaccent(self, cursor: Any) -> None:
+        """Put unaccent in front of the configuration if the extension is there or can be
+        created; CREATE EXTENSION needs a privileged role, so failing is not an error."""
+        try:
+            with transaction.atomic(using=cursor.db.alias):
+                cursor.execute("CREATE EXTENSION IF NOT EXISTS unaccent")
+        except DatabaseError as error:
+            logger.warning("search: unaccent is not available, accents must match (%s)", error)
+            return
+        cursor.execute(UNACCENT)
+
+    def uninstall(self, cursor: Any) -> None:
+        for name in TRIGGERS:
+            table = "tickets_ticket" if name.startswith("search_ticket") else "tickets_threadentry"
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+        cursor.execute("DROP TABLE IF EXISTS search_ticketdoc, search_entrydoc")
+        for function in (
+            "search_ticket_sync()",
+            "search_entry_sync()",
+            "search_ticket_truncate()",
+            "search_entry_truncate()",
+            "search_ticket_document(bigint, text, text, text, text, text, text)",
+            "search_entry_document(text)",
+        ):
+            cursor.execute(f"DROP FUNCTION IF EXISTS {function}")
+        cursor.execute(f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {CONFIG}")
+
+    def missing_triggers(self, cursor: Any) -> list[str]:
+        cursor.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgname = ANY(%s) AND NOT tgisinternal",
+            [list(TRIGGERS)],
+        )
+        present = {row[0] for row in cursor.fetchall()}
+        return [name for name in TRIGGERS if name not in present]
+
+    # Queries --------------------------------------------------------------------------------
+
+    def match_expression(self, text: ParsedQuery) -> str | None:
+        positive = ParsedQuery(
+            terms=tuple(term for term in text.terms if not term.negated),
+            phrases=tuple(phrase for phrase in text.phrases if not phrase.negated),
+        )
+        return to_pg_tsquery(positive)
+
+    def exclusion_expression(self, text: ParsedQuery) -> str | None:
+        # to_pg_tsquery ANDs its items; an exclusion drops a ticket matching any of them.
+        items: list[ParsedQuery] = [
+            ParsedQuery(terms=(dataclasses.replace(term, negated=False),))
+            for term in text.terms
+            if term.negated
+        ]
+        items += [
+            ParsedQuery(phrases=(Phrase(phrase.text),)) for phrase in text.phrases if phrase.negated
+        ]
+        parts = [to_pg_tsquery(item) for item in items]
+        return " | ".join(f"({part})" for part in parts if part) or None
+
+    def excluded_ticket_ids_sql(
+        self, exclusion: str, kinds: Sequence[str]
+    ) -> tuple[str, list[Any]]:
+        sql = f"""
+            SELECT d.ticket_id FROM search_ticketdoc d
+            WHERE d.document @@ to_tsquery('{CONFIG}', %s)
+            UNION
+            SELECT d.ticket_id FROM search_entrydoc d
+            WHERE d.document @@ to_tsquery('{CONFIG}', %s) AND d.kind = ANY(%s)"""
+        return sql, [exclusion, exclusion, list(kinds)]
+
+    def ranked_ticket_ids(
+        self,
+        cursor: Any,
+        *,
+        match: str,
+        kinds: Sequence[str],
+        tickets_sql: str,
+        tickets_params: Sequence[Any],
+        limit: int,
+        offset: int,
+    ) -> list[tuple[int, float]]:
+        # Weights do the ranking: a subject (A) match counts 1.0, a thread (C) match 0.2.
+        # The matching tickets come from the GIN indexes first; each is then checked against
+        # the visibility and filters by primary key. OFFSET 0 keeps the planner from turning
+        # that check into a join, which it costs from a poor estimate of the customer
+        # visibility filter (an OR with EXISTS) and would answer with a whole-table scan.
+        sql = f"""
+            SELECT h.ticket_id, h.score FROM (
+                SELECT u.ticket_id, MAX(u.doc) + MAX(u.thread) AS score FROM (
+                    SELECT d.ticket_id, ts_rank_cd(d.document, q) AS doc, 0::real AS thread
+                    FROM search_ticketdoc d, to_tsquery('{CONFIG}', %s) q
+                    WHERE d.document @@ q
+                    UNION ALL
+                    SELECT d.ticket_id, 0::real, ts_rank_cd(d.document, q)
+                    FROM search_entrydoc d, to_tsquery('{CONFIG}', %s) q
+                    WHERE d.document @@ q AND d.kind = ANY(%s)
+                ) u GROUP BY u.ticket_id
+            ) h
+            WHERE EXISTS (SELECT 1 FROM ({tickets_sql}) v WHERE v.id = h.ticket_id OFFSET 0)
+            ORDER BY h.score DESC, h.ticket_id DESC
+            LIMIT %s OFFSET %s"""
+        cursor.execute(sql, [match, match, list(kinds), *tickets_params, limit, offset])
+        return [(row[0], float(row[1])) for row in cursor.fetchall()]
+
+    def snippets(
+        self, cursor: Any, *, match: str, kinds: Sequence[str], ticket_ids: Sequence[int]
+    ) -> dict[int, Snippet]:
+        if not ticket_ids:
+            return {}
+        # Quote the description and resolution when they match (the subject is shown anyway),
+        # the number and subject otherwise.
+        cursor.execute(
+            f"""
+            SELECT t.id, CASE WHEN ts_filter(d.document, '{{b}}') @@ q
+                THEN ts_headline('{CONFIG}', concat_ws(E'\\n', t.description,
+                    t.resolution_problem, t.resolution_action, t.resolution_confirmation,
+                    t.resolution_next_steps), q, %s)
+                ELSE ts_headline('{CONFIG}', t.number::text || ' ' || t.subject, q, %s) END
+            FROM search_ticketdoc d JOIN tickets_ticket t ON t.id = d.ticket_id,
+                to_tsquery('{CONFIG}', %s) q
+            WHERE d.ticket_id = ANY(%s) AND d.document @@ q""",
+            [_HEADLINE_OPTIONS, _HEADLINE_OPTIONS, match, list(ticket_ids)],
+        )
+        found = {row[0]: Snippet(row[1], None) for row in cursor.fetchall()}
+        rest = [ticket_id for ticket_id in ticket_ids if ticket_id not in found]
+        if not rest:
+            return found
+        # ts_headline reads the whole text, so only the best entry of each ticket gets one.
+        cursor.execute(
+            f"""
+            SELECT best.ticket_id, best.entry_id, ts_headline('{CONFIG}', e.body, best.q, %s)
+            FROM (
+                SELECT DISTINCT ON (d.ticket_id) d.ticket_id, d.entry_id, q
+                FROM search_entrydoc d, to_tsquery('{CONFIG}', %s) q
+                WHERE d.ticket_id = ANY(%s) AND d.kind = ANY(%s) AND d.document @@ q
+                ORDER BY d.ticket_id, ts_rank_cd(d.document, q) DESC, d.entry_id DESC
+            ) best JOIN tickets_threadentry e ON e.id = best.entry_id""",
+            [_HEADLINE_OPTIONS, match, rest, list(kinds)],
+        )
+        for ticket_id, entry_id, text in cursor.fetchall():
+            found[ticket_id] = Snippet(text, entry_id)
+        return found
+
+    # Rebuild --------------------------------------------------------------------------------
+
+    def start_rebuild(self, cursor: Any, *, from_id: int | None, fresh: bool) -> int:
+        # Documents are upserted, so any range can be redone at any time; the old documents
+        # keep answering searches until their batch replaces them.
+        return 0 if from_id is None else max(from_id - 1, 0)
+
+    def index_range(self, cursor: Any, after: int, upto: int) -> tuple[int, int]:
+        # FOR SHARE waits for a concurrent writer of these rows and reads its committed text,
+        # so a batch never overwrites a newer document with an older one.
+        cursor.execute(
+            f"""
+            INSERT INTO search_ticketdoc (ticket_id, document)
+            SELECT id, search_ticket_document({_ARGS.format(p="")}) FROM (
+                SELECT * FROM tickets_ticket WHERE id > %s AND id <= %s FOR SHARE
+            ) t
+            ON CONFLICT (ticket_id) DO UPDATE SET document = EXCLUDED.document""",
+            [after, upto],
+        )
+        tickets = cursor.rowcount
+        cursor.execute(
+            """
+            INSERT INTO search_entrydoc (entry_id, ticket_id, kind, document)
+            SELECT id, ticket_id, kind, search_entry_document(body) FROM (
+                SELECT * FROM tickets_threadentry
+                WHERE ticket_id > %s AND ticket_id <= %s AND kind <> 'event' FOR SHARE
+            ) e
+            ON CONFLICT (entry_id) DO UPDATE SET ticket_id = EXCLUDED.ticket_id,
+                kind = EXCLUDED.kind, document = EXCLUDED.document""",
+            [after, upto],
+        )
+        entries = cursor.rowcount
+        self._delete_orphans(cursor, after, upto)
+        return tickets, entries
+
+    def finish_rebuild(self, cursor: Any, after: int) -> None:
+        self._delete_orphans(cursor, after, None)
+
+    def _delete_orphans(self, cursor: Any, after: int, upto: int | None) -> None:
+        """Drop documents in the range whose ticket or entry is gone."""
+        bound = "" if upto is None else "AND d.ticket_id <= %s"
+        params = [after] if upto is None else [after, upto]
+        cursor.execute(
+            f"""DELETE FROM search_ticketdoc d WHERE d.ticket_id > %s {bound}
+            AND NOT EXISTS (SELECT 1 FROM tickets_ticket t WHERE t.id = d.ticket_id)""",
+            params,
+        )
+        cursor.execute(
+            f"""DELETE FROM search_entrydoc d WHERE d.ticket_id > %s {bound}
+            AND NOT EXISTS (SELECT 1 FROM tickets_threadentry e WHERE e.id = d.entry_id
+                AND e.ticket_id = d.ticket_id AND e.kind <> 'event')""",
+            params,
+        )

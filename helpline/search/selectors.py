@@ -1,0 +1,203 @@
+"""Ticket search: the query language over the full-text index and the ticket filters.
+
+Text terms match a ticket's own document (number, subject, description, resolution) or any
+one of its thread entries the user may read; each document must hold every positive term and
+phrase. Excluded text drops a ticket if its document or any readable entry has it. Everything
+is intersected with ``visible_tickets_filter``: a search can never reach past what the user
+may see, and a customer's search never reads an internal note, to match or to quote.
+
+A page costs the same few queries whatever it holds: the ranked ids, the tickets with their
+related rows, their tags, and at most two snippet queries. Nothing is counted.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils.safestring import SafeString
+
+from helpline.accounts.models import User
+from helpline.core.errors import PermissionDenied, ValidationFailed
+from helpline.search.backends import SearchBackend, backend_for
+from helpline.search.filters import structured_filter
+from helpline.search.query import Filter, ParsedQuery, QuerySyntaxError, parse_query_lenient
+from helpline.search.snippets import highlight_html
+from helpline.tickets.access import can_see_internal, visible_tickets_filter
+from helpline.tickets.models import EntryKind, Ticket
+from helpline.tickets.selectors import LIST_RELATED, queue_filter
+
+MAX_LIMIT = 100
+# Ranked results are paged by offset, and each page sorts every match again: past this many,
+# the answer is a better query, not another page.
+MAX_RANKED_RESULTS = 1000
+
+AGENT_ENTRY_KINDS = (EntryKind.CUSTOMER_MESSAGE.value, EntryKind.REPLY.value, EntryKind.NOTE.value)
+CUSTOMER_ENTRY_KINDS = (EntryKind.CUSTOMER_MESSAGE.value, EntryKind.REPLY.value)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    ticket: Ticket
+    rank: float | None  # higher is better; None when the search had no text
+    snippet: SafeString | None  # escaped text with <mark> around the matches
+    entry_id: int | None = None  # the thread entry the snippet quotes, if not the ticket
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    hits: list[Hit]
+    errors: list[QuerySyntaxError] = field(default_factory=list)
+    next_cursor: str | None = None
+    query: ParsedQuery = field(default_factory=ParsedQuery)  # what was searched for
+    ranked: bool = False
+
+
+def search_tickets(
+    *,
+    user: User,
+    query: str | ParsedQuery = "",
+    filters: Sequence[Filter] = (),
+    queue: str | None = None,
+    limit: int = 25,
+    cursor: str | None = None,
+) -> SearchPage:
+    """One page of the tickets ``user`` may see that match ``query`` and ``filters``.
+
+    ``query`` is the search box language (``helpline.search.query``); the parts of it that
+    cannot be read are left out and returned in ``errors``, never raised. ``filters`` are more
+    field filters from other inputs (API parameters), with the same meaning as in the query;
+    ``queue`` is an agent queue name (``tickets.selectors.QUEUES``). With text the hits are
+    ranked, best first; without, newest first. ``cursor`` is the ``next_cursor`` of the
+    previous page of the same search.
+    """
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationFailed(f"limit must be 1 to {MAX_LIMIT}", fields={"limit": "out of range"})
+    if isinstance(query, str):
+        parsed, errors = parse_query_lenient(query)
+    else:
+        parsed, errors = query, []
+    text = _searchable_text(parsed)
+    kinds = AGENT_ENTRY_KINDS if can_see_internal(user) else CUSTOMER_ENTRY_KINDS
+    backend = backend_for(connection)
+
+    tickets = Ticket.objects.filter(visible_tickets_filter(user)).filter(
+        structured_filter(parsed, user=user, extra=filters)
+    )
+    if queue:
+        if not user.is_agent:
+            raise PermissionDenied("queues are for the support team")
+        tickets = tickets.filter(queue_filter(user, queue))
+    exclusion = backend.exclusion_expression(text)
+    if exclusion is not None:
+        sql, params = backend.excluded_ticket_ids_sql(exclusion, kinds)
+        tickets = tickets.exclude(id__in=RawSQL(sql, params))
+
+    match = backend.match_expression(text)
+    if match is None:
+        hits, next_cursor = _newest_first(tickets, limit=limit, cursor=cursor)
+    else:
+        hits, next_cursor = _ranked(
+            backend, tickets, match=match, kinds=kinds, limit=limit, cursor=cursor
+        )
+    return SearchPage(
+        hits=hits, errors=errors, next_cursor=next_cursor, query=parsed, ranked=match is not None
+    )
+
+
+def _searchable_text(parsed: ParsedQuery) -> ParsedQuery:
+    """The terms and phrases that hold a word: punctuation alone matches nothing anywhere,
+    and an empty FTS5 phrase would make the whole query match nothing."""
+    return ParsedQuery(
+        terms=tuple(term for term in parsed.terms if _has_word(term.text)),
+        phrases=tuple(phrase for phrase in parsed.phrases if _has_word(phrase.text)),
+    )
+
+
+def _has_word(text: str) -> bool:
+    return any(char.isalnum() for char in text)
+
+
+def _with_related(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    return tickets.select_related(*LIST_RELATED).prefetch_related("tags")
+
+
+def _newest_first(
+    tickets: QuerySet[Ticket], *, limit: int, cursor: str | None
+) -> tuple[list[Hit], str | None]:
+    if cursor:
+        tickets = tickets.filter(id__lt=_decode_cursor(cursor, "id"))
+    rows = list(_with_related(tickets).order_by("-id")[: limit + 1])
+    next_cursor = _encode_cursor("id", rows[limit - 1].pk) if len(rows) > limit else None
+    return [Hit(ticket=ticket, rank=None, snippet=None) for ticket in rows[:limit]], next_cursor
+
+
+def _ranked(
+    backend: SearchBackend,
+    tickets: QuerySet[Ticket],
+    *,
+    match: str,
+    kinds: Sequence[str],
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Hit], str | None]:
+    offset = _decode_cursor(cursor, "at") if cursor else 0
+    limit = min(limit, MAX_RANKED_RESULTS - offset)
+    if limit <= 0:
+        return [], None
+    try:
+        tickets_sql, tickets_params = tickets.order_by().values("id").query.sql_with_params()
+    except EmptyResultSet:
+        return [], None  # the filters exclude every ticket (an inactive user, say)
+    with connection.cursor() as db:
+        ranked = backend.ranked_ticket_ids(
+            db,
+            match=match,
+            kinds=kinds,
+            tickets_sql=tickets_sql,
+            tickets_params=tickets_params,
+            limit=limit + 1,
+            offset=offset,
+        )
+        page = ranked[:limit]
+        ids = [ticket_id for ticket_id, _ in page]
+        by_id = {ticket.pk: ticket for ticket in _with_related(Ticket.objects.filter(pk__in=ids))}
+        snippets = backend.snippets(db, match=match, kinds=kinds, ticket_ids=ids)
+    hits = []
+    for ticket_id, score in page:
+        if ticket_id not in by_id:
+            continue  # deleted since the first query
+        snippet = snippets.get(ticket_id)
+        hits.append(
+            Hit(
+                ticket=by_id[ticket_id],
+                rank=score,
+                snippet=highlight_html(snippet.marked_text) if snippet else None,
+                entry_id=snippet.entry_id if snippet else None,
+            )
+        )
+    more = len(ranked) > limit and offset + limit < MAX_RANKED_RESULTS
+    return hits, _encode_cursor("at", offset + limit) if more else None
+
+
+def _encode_cursor(kind: str, value: int) -> str:
+    return base64.urlsafe_b64encode(f"{kind}:{value}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, kind: str) -> int:
+    """The number in a cursor of ``kind``: "id" pages newest first, "at" pages ranked hits."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        found, _, value = base64.urlsafe_b64decode(padded.encode()).decode().partition(":")
+        number = int(value)
+        if found != kind or number < 0:
+            raise ValueError(cursor)
+        return number
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise ValidationFailed("invalid cursor", fields={"cursor": "invalid"}) from None

@@ -1,0 +1,142 @@
+"""The search queries read the full-text index and look tickets up by key: checked on the
+query plans over a few thousand tickets, never by timing."""
+
+from __future__ import annotations
+
+import random
+import re
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from helpline.search.backends import backend_for
+from helpline.search.query import parse_query
+from helpline.search.selectors import AGENT_ENTRY_KINDS, CUSTOMER_ENTRY_KINDS
+from helpline.tickets.access import tickets_visible_to
+from helpline.tickets.models import ThreadEntry, Ticket
+
+TICKETS = 3000
+WORDS = (
+    "printer vpn network laptop screen mouse keyboard email password reset access denied "
+    "error timeout install update license monitor cable dock battery slow crash"
+).split()
+
+
+class ExplainingCursor:
+    """Runs each statement under EXPLAIN and keeps the plan instead of the rows."""
+
+    def __init__(self, cursor: Any) -> None:
+        self.cursor = cursor
+        self.plans: list[str] = []
+
+    def execute(self, sql: str, params: Any = ()) -> None:
+        prefix = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+        self.cursor.execute(prefix + sql, params)
+        self.plans.append("\n".join(str(row[-1]) for row in self.cursor.fetchall()))
+
+    def fetchall(self) -> list[Any]:
+        return []
+
+
+@pytest.fixture
+def many_tickets(desk) -> None:
+    rng = random.Random(6)
+    start = Ticket.objects.order_by("-number").values_list("number", flat=True).first() or 0
+    tickets = Ticket.objects.bulk_create(
+        Ticket(
+            number=start + n + 1,
+            subject=" ".join(rng.sample(WORDS, 3)),
+            description=" ".join(rng.sample(WORDS, 12)) + (" zephyr" if n % 1000 == 0 else ""),
+            requester=desk.customer if n % 100 == 0 else desk.other_customer,
+            department=desk.department if n % 2 else desk.other_department,
+        )
+        for n in range(TICKETS)
+    )
+    kinds = ["customer_message", "reply", "note", "event"]
+    ThreadEntry.objects.bulk_create(
+        ThreadEntry(ticket=ticket, kind=kinds[(ticket.pk + k) % 4], body=" ".join(
+            rng.sample(WORDS, 8)))
+        for ticket in tickets
+        for k in range(3)
+    )  # fmt: skip
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # What autovacuum does in production: move the GIN pending lists into the trees.
+            cursor.execute("SELECT gin_clean_pending_list('search_ticketdoc_document')")
+            cursor.execute("SELECT gin_clean_pending_list('search_entrydoc_document')")
+        cursor.execute("ANALYZE")
+
+
+def ranked_plan(user, text: str) -> str:
+    backend = backend_for(connection)
+    tickets = tickets_visible_to(user).order_by().values("id")
+    sql, params = tickets.query.sql_with_params()
+    kinds = AGENT_ENTRY_KINDS if user.is_agent else CUSTOMER_ENTRY_KINDS
+    with connection.cursor() as cursor:
+        explaining = ExplainingCursor(cursor)
+        backend.ranked_ticket_ids(
+            explaining,
+            match=backend.match_expression(parse_query(text)),
+            kinds=kinds,
+            tickets_sql=sql,
+            tickets_params=params,
+            limit=26,
+            offset=0,
+        )
+        backend.snippets(
+            explaining,
+            match=backend.match_expression(parse_query(text)),
+            kinds=kinds,
+            ticket_ids=list(Ticket.objects.values_list("id", flat=True)[:25]),
+        )
+    return "\n".join(explaining.plans)
+
+
+def assert_uses_the_index(plan: str) -> None:
+    if connection.vendor == "sqlite":
+        assert "SCAN search_ticket_fts VIRTUAL TABLE INDEX 0:M" in plan
+        assert "SCAN search_entry_fts VIRTUAL TABLE INDEX 0:M" in plan
+        # Snippets probe the index by rowid for the tickets of the page only.
+        assert "SCAN search_ticket_fts VIRTUAL TABLE INDEX 0:=M" in plan
+        assert "SCAN search_entry_fts VIRTUAL TABLE INDEX 0:=M" in plan
+        assert "SCAN tickets_ticket" not in plan
+        assert "SCAN tickets_threadentry" not in plan
+        assert "SCAN e" not in plan.replace("SCAN e VIRTUAL", "")
+    else:
+        assert "Bitmap Index Scan on search_ticketdoc_document" in plan
+        assert "Bitmap Index Scan on search_entrydoc_document" in plan
+        assert (
+            re.search(r"Seq Scan on (tickets_ticket|tickets_threadentry|search_\w+) ", plan) is None
+        )
+
+
+@pytest.mark.parametrize("text", ["zephyr", "zeph*", '"printer zephyr"'])
+def test_an_agent_search_reads_the_index(desk, many_tickets, text):
+    assert_uses_the_index(ranked_plan(desk.l1, text))
+
+
+@pytest.mark.parametrize("text", ["zephyr", "zeph*"])
+def test_a_customer_search_reads_the_index(desk, many_tickets, text):
+    assert_uses_the_index(ranked_plan(desk.customer, text))
+
+
+def test_an_admin_search_reads_the_index(desk, many_tickets):
+    assert_uses_the_index(ranked_plan(desk.admin, "zephyr"))
+
+
+def test_an_exclusion_reads_the_index(desk, many_tickets):
+    backend = backend_for(connection)
+    sql, params = backend.excluded_ticket_ids_sql(
+        backend.exclusion_expression(parse_query("-zephyr")), AGENT_ENTRY_KINDS
+    )
+    with connection.cursor() as cursor:
+        explaining = ExplainingCursor(cursor)
+        explaining.execute(sql, params)
+    plan = explaining.plans[0]
+    if connection.vendor == "sqlite":
+        assert "SCAN search_ticket_fts VIRTUAL TABLE INDEX 0:M" in plan
+        assert "SCAN search_entry_fts VIRTUAL TABLE INDEX 0:M" in plan
+    else:
+        assert "Bitmap Index Scan on search_ticketdoc_document" in plan
+        assert "Bitmap Index Scan on search_entrydoc_document" in plan
