@@ -199,8 +199,8 @@ def evaluate(clock: Clock, targets: Targets, calendar: BusinessCalendar, now: da
         warning_percent=percent,
         judged_at=judged_at,
     )
-    # The next-response clock starts at the customer's message; only pauses after it count
-    # (``resume`` moves the start on by the earlier ones).
+    # The next-response clock starts at the customer's message and only pauses after it count:
+    # ``resume`` moved its start on by each finished one; the current one counts here.
     waiting = clock.awaiting_reply_since
     following = _target(
         calendar,

@@ -49,10 +49,11 @@ class SearchBackend(Protocol):
     def exclusion_expression(self, text: ParsedQuery) -> str | None:
         """The backend's query matching any negated term or phrase of ``text``."""
 
-    def excluded_ticket_ids_sql(
-        self, exclusion: str, kinds: Sequence[str]
+    def exclusion_condition(
+        self, exclusion: str, kinds: Sequence[str], ticket_id_sql: str
     ) -> tuple[str, list[Any]]:
-        """A SELECT of the ids of tickets whose document or a visible entry matches."""
+        """SQL true for a ticket (its id column is ``ticket_id_sql``) whose document and
+        readable entries all miss ``exclusion``; checked per ticket, through the index."""
 
     def ranked_ticket_ids(
         self,
@@ -62,10 +63,12 @@ class SearchBackend(Protocol):
         kinds: Sequence[str],
         tickets_sql: str,
         tickets_params: Sequence[Any],
+        window: int,
         limit: int,
         offset: int,
     ) -> list[tuple[int, float]]:
-        """(ticket id, score) of matching tickets among ``tickets_sql``, best first."""
+        """(ticket id, score) of matching tickets among ``tickets_sql``, best first, scoring
+        only the newest ``window`` matches of the tickets index and of the entries index."""
 
     def snippets(
         self, cursor: Any, *, match: str, kinds: Sequence[str], ticket_ids: Sequence[int]

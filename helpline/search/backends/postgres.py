@@ -223,16 +223,20 @@ class PostgresBackend:
         parts = [to_pg_tsquery(item) for item in items]
         return " | ".join(f"({part})" for part in parts if part) or None
 
-    def excluded_ticket_ids_sql(
-        self, exclusion: str, kinds: Sequence[str]
+    def exclusion_condition(
+        self, exclusion: str, kinds: Sequence[str], ticket_id_sql: str
     ) -> tuple[str, list[Any]]:
         sql = f"""
-            SELECT d.ticket_id FROM search_ticketdoc d
-            WHERE d.document @@ to_tsquery('{CONFIG}', %s)
-            UNION
-            SELECT d.ticket_id FROM search_entrydoc d
-            WHERE d.document @@ to_tsquery('{CONFIG}', %s) AND d.kind = ANY(%s)"""
-        return sql, [exclusion, exclusion, list(kinds)]
+            NOT EXISTS (
+                SELECT 1 FROM search_ticketdoc xt
+                WHERE xt.ticket_id = {ticket_id_sql}
+                    AND xt.document @@ to_tsquery('{CONFIG}', %s)
+            ) AND NOT EXISTS (
+                SELECT 1 FROM search_entrydoc xe
+                WHERE xe.ticket_id = {ticket_id_sql} AND xe.kind = ANY(%s)
+                    AND xe.document @@ to_tsquery('{CONFIG}', %s)
+            )"""
+        return sql, [exclusion, list(kinds), exclusion]
 
     def ranked_ticket_ids(
         self,
@@ -242,30 +246,35 @@ class PostgresBackend:
         kinds: Sequence[str],
         tickets_sql: str,
         tickets_params: Sequence[Any],
+        window: int,
         limit: int,
         offset: int,
     ) -> list[tuple[int, float]]:
         # Weights do the ranking: a subject (A) match counts 1.0, a thread (C) match 0.2.
-        # The matching tickets come from the GIN indexes first; each is then checked against
-        # the visibility and filters by primary key. OFFSET 0 keeps the planner from turning
-        # that check into a join, which it costs from a poor estimate of the customer
-        # visibility filter (an OR with EXISTS) and would answer with a whole-table scan.
+        # Each index yields its newest `window` matches that pass the visibility and filters,
+        # and only those are ranked, so the cost stays bounded however common the words are.
+        # The check is a per-candidate primary-key probe: OFFSET 0 keeps the planner from
+        # turning it into a join, which it would cost from a poor estimate of the customer
+        # visibility filter (an OR with EXISTS) and answer with a whole-table scan.
+        visible = f"EXISTS (SELECT 1 FROM ({tickets_sql}) v WHERE v.id = d.ticket_id OFFSET 0)"
         sql = f"""
-            SELECT h.ticket_id, h.score FROM (
-                SELECT u.ticket_id, MAX(u.doc) + MAX(u.thread) AS score FROM (
-                    SELECT d.ticket_id, ts_rank_cd(d.document, q) AS doc, 0::real AS thread
-                    FROM search_ticketdoc d, to_tsquery('{CONFIG}', %s) q
-                    WHERE d.document @@ q
-                    UNION ALL
-                    SELECT d.ticket_id, 0::real, ts_rank_cd(d.document, q)
-                    FROM search_entrydoc d, to_tsquery('{CONFIG}', %s) q
-                    WHERE d.document @@ q AND d.kind = ANY(%s)
-                ) u GROUP BY u.ticket_id
-            ) h
-            WHERE EXISTS (SELECT 1 FROM ({tickets_sql}) v WHERE v.id = h.ticket_id OFFSET 0)
-            ORDER BY h.score DESC, h.ticket_id DESC
+            SELECT u.ticket_id, MAX(u.doc) + MAX(u.thread) AS score FROM (
+                (SELECT d.ticket_id, ts_rank_cd(d.document, q) AS doc, 0::real AS thread
+                FROM search_ticketdoc d, to_tsquery('{CONFIG}', %s) q
+                WHERE d.document @@ q AND {visible}
+                ORDER BY d.ticket_id DESC LIMIT %s)
+                UNION ALL
+                (SELECT d.ticket_id, 0::real, ts_rank_cd(d.document, q)
+                FROM search_entrydoc d, to_tsquery('{CONFIG}', %s) q
+                WHERE d.document @@ q AND d.kind = ANY(%s) AND {visible}
+                ORDER BY d.entry_id DESC LIMIT %s)
+            ) u
+            GROUP BY u.ticket_id
+            ORDER BY score DESC, u.ticket_id DESC
             LIMIT %s OFFSET %s"""
-        cursor.execute(sql, [match, match, list(kinds), *tickets_params, limit, offset])
+        ticket_arm = [match, *tickets_params, window]
+        entry_arm = [match, list(kinds), *tickets_params, window]
+        cursor.execute(sql, [*ticket_arm, *entry_arm, limit, offset])
         return [(row[0], float(row[1])) for row in cursor.fetchall()]
 
     def snippets(

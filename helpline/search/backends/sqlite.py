@@ -175,16 +175,23 @@ class SqliteBackend:
     def exclusion_expression(self, text: ParsedQuery) -> str | None:
         return to_fts5_exclusion_match(dataclasses.replace(text, filters=()))
 
-    def excluded_ticket_ids_sql(
-        self, exclusion: str, kinds: Sequence[str]
+    def exclusion_condition(
+        self, exclusion: str, kinds: Sequence[str], ticket_id_sql: str
     ) -> tuple[str, list[Any]]:
+        # FTS5 reads a whole doclist far faster than it answers one probe per rowid, so the
+        # matching ticket and entry ids are each collected once per statement; a candidate
+        # ticket is then checked against them through the (ticket, kind, id) entry index.
         sql = f"""
-            SELECT rowid FROM search_ticket_fts WHERE search_ticket_fts MATCH %s
-            UNION
-            SELECT e.ticket_id FROM search_entry_fts
-            JOIN tickets_threadentry e ON e.id = search_entry_fts.rowid
-            WHERE search_entry_fts MATCH %s AND e.kind IN ({placeholders(kinds)})"""
-        return sql, [exclusion, exclusion, *kinds]
+            {ticket_id_sql} NOT IN (
+                SELECT rowid FROM search_ticket_fts WHERE search_ticket_fts MATCH %s
+            ) AND NOT EXISTS (
+                SELECT 1 FROM tickets_threadentry xe
+                WHERE xe.ticket_id = {ticket_id_sql} AND xe.kind IN ({placeholders(kinds)})
+                    AND xe.id IN (
+                        SELECT rowid FROM search_entry_fts WHERE search_entry_fts MATCH %s
+                    )
+            )"""
+        return sql, [exclusion, *kinds, exclusion]
 
     def ranked_ticket_ids(
         self,
@@ -194,27 +201,38 @@ class SqliteBackend:
         kinds: Sequence[str],
         tickets_sql: str,
         tickets_params: Sequence[Any],
+        window: int,
         limit: int,
         offset: int,
     ) -> list[tuple[int, float]]:
-        # The hits come from the index first, one score per ticket; only those tickets are
-        # then looked up by primary key and checked against the visibility and filters.
+        # Each index yields its newest `window` matches that pass the visibility and filters
+        # (walking the index in rowid order, each candidate checked by primary key), and only
+        # those are scored: the cost stays bounded however common the words are.
         sql = f"""
-            SELECT h.ticket_id, h.score FROM (
-                SELECT ticket_id, MAX(doc) + MAX(thread) AS score FROM (
-                    SELECT rowid AS ticket_id, {_TICKET_SCORE} AS doc, 0.0 AS thread
-                    FROM search_ticket_fts WHERE search_ticket_fts MATCH %s
-                    UNION ALL
+            SELECT ticket_id, MAX(doc) + MAX(thread) AS score FROM (
+                SELECT * FROM (
+                    SELECT search_ticket_fts.rowid AS ticket_id, {_TICKET_SCORE} AS doc,
+                        0.0 AS thread
+                    FROM search_ticket_fts
+                    JOIN ({tickets_sql}) v ON v.id = search_ticket_fts.rowid
+                    WHERE search_ticket_fts MATCH %s
+                    ORDER BY search_ticket_fts.rowid DESC LIMIT %s
+                )
+                UNION ALL
+                SELECT * FROM (
                     SELECT e.ticket_id, 0.0, -{THREAD_WEIGHT} * bm25(search_entry_fts)
                     FROM search_entry_fts
                     JOIN tickets_threadentry e ON e.id = search_entry_fts.rowid
+                    JOIN ({tickets_sql}) v ON v.id = e.ticket_id
                     WHERE search_entry_fts MATCH %s AND e.kind IN ({placeholders(kinds)})
-                ) GROUP BY ticket_id
-            ) h
-            JOIN ({tickets_sql}) v ON v.id = h.ticket_id
-            ORDER BY h.score DESC, h.ticket_id DESC
+                    ORDER BY search_entry_fts.rowid DESC LIMIT %s
+                )
+            ) GROUP BY ticket_id
+            ORDER BY score DESC, ticket_id DESC
             LIMIT %s OFFSET %s"""
-        cursor.execute(sql, [match, match, *kinds, *tickets_params, limit, offset])
+        ticket_arm = [*tickets_params, match, window]
+        entry_arm = [*tickets_params, match, *kinds, window]
+        cursor.execute(sql, [*ticket_arm, *entry_arm, limit, offset])
         return [(row[0], row[1]) for row in cursor.fetchall()]
 
     def snippets(

@@ -23,6 +23,9 @@ from helpline.tickets import services
 
 pytestmark = [
     pytest.mark.postgres,
+    # Threads need committed rows; serialized_rollback leaves the migrations' rows (content
+    # types) for the next test that commits, as a plain flush would re-create them anew.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(
         not is_postgres(),
         reason="needs PostgreSQL: run with DATABASE_URL=postgres://postgres@127.0.0.1:5432/test",
@@ -78,7 +81,7 @@ def total(reports: list[SweepReport], counter: str) -> int:
 
 @pytest.mark.parametrize("workers", [2, 4])
 def test_concurrent_sweeps_fire_every_event_exactly_once(
-    transactional_db, desk, round_the_clock, time_machine, workers
+    desk, round_the_clock, time_machine, workers
 ):
     desk.department.manager = desk.l3
     desk.department.save()

@@ -4,7 +4,7 @@ RQ on Redis (``TASKS_BACKEND=rq``), and ``helpline worker --batch`` sweeping onc
 The RQ tests use the real Redis at 127.0.0.1:6379, database 15 (flushed before and after), and
 skip when no Redis answers. The RQ worker runs in-process (``SimpleWorker``, no fork), so the
 mail it sends lands in this process's ``mail.outbox``. The tests commit for real
-(``transactional_db``): the worker closes the database connections it inherits, and the tasks
+(``transaction=True``): the worker closes the database connections it inherits, and the tasks
 are enqueued when the creating transaction commits.
 """
 
@@ -20,6 +20,10 @@ from django.core.management import call_command
 from helpline.audit.models import AuditEvent
 from helpline.notifications.tasks import send_ticket_notification
 from helpline.sla.tests.steps import fresh, utc
+
+# serialized_rollback: like every test here that commits, leave the migrations' rows (content
+# types) for the next one; a plain flush would re-create them under new ids.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 START = utc(2026, 11, 16, 9)
@@ -67,7 +71,7 @@ def database_tasks(settings):
 
 
 @pytest.fixture
-def desk_with_manager(transactional_db, desk, round_the_clock, time_machine):
+def desk_with_manager(desk, round_the_clock, time_machine):
     time_machine.move_to(START, tick=False)
     desk.department.manager = desk.l3
     desk.department.save()

@@ -7,6 +7,7 @@ variants with ``TEST_SQLITE_NAME=/tmp/helpline-test.sqlite3``.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -22,7 +23,15 @@ from helpline.factories import Desk
 from helpline.tickets import services
 from helpline.tickets.models import EntryKind, Ticket
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # Decided before any fixture runs, so the in-memory database is never set up for nothing.
+    pytest.mark.skipif(
+        not is_postgres() and not os.environ.get("TEST_SQLITE_NAME"),
+        reason="threads need a shared database: set DATABASE_URL=postgres://... "
+        "or TEST_SQLITE_NAME=/tmp/helpline-test.sqlite3",
+    ),
+]
 
 THREADS = 8
 TICKETS_PER_THREAD = 10
