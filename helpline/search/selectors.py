@@ -99,19 +99,22 @@ def search_tickets(
             raise PermissionDenied("queues are for the support team")
         tickets = tickets.filter(queue_filter(user, queue))
     exclusion = backend.exclusion_expression(text)
-    if exclusion is not None:
-        ticket_id = (
-            f"{connection.ops.quote_name(Ticket._meta.db_table)}.{connection.ops.quote_name('id')}"
-        )
-        sql, params = backend.exclusion_condition(exclusion, kinds, ticket_id)
-        tickets = tickets.filter(RawSQL(sql, params, output_field=BooleanField()))
-
     match = backend.match_expression(text)
     if match is None:
+        if exclusion is not None:
+            table = connection.ops.quote_name(Ticket._meta.db_table)
+            sql, params = backend.exclusion_condition(exclusion, kinds, f"{table}.id")
+            tickets = tickets.filter(RawSQL(sql, params, output_field=BooleanField()))
         hits, next_cursor = _newest_first(tickets, limit=limit, cursor=cursor)
     else:
         hits, next_cursor = _ranked(
-            backend, tickets, match=match, kinds=kinds, limit=limit, cursor=cursor
+            backend,
+            tickets,
+            match=match,
+            exclusion=exclusion,
+            kinds=kinds,
+            limit=limit,
+            cursor=cursor,
         )
     return SearchPage(
         hits=hits, errors=errors, next_cursor=next_cursor, query=parsed, ranked=match is not None
@@ -150,6 +153,7 @@ def _ranked(
     tickets: QuerySet[Ticket],
     *,
     match: str,
+    exclusion: str | None,
     kinds: Sequence[str],
     limit: int,
     cursor: str | None,
@@ -169,6 +173,7 @@ def _ranked(
             kinds=kinds,
             tickets_sql=tickets_sql,
             tickets_params=tickets_params,
+            exclusion=exclusion,
             window=RANK_WINDOW,
             limit=limit + 1,
             offset=offset,

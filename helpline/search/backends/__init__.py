@@ -63,12 +63,14 @@ class SearchBackend(Protocol):
         kinds: Sequence[str],
         tickets_sql: str,
         tickets_params: Sequence[Any],
+        exclusion: str | None,
         window: int,
         limit: int,
         offset: int,
     ) -> list[tuple[int, float]]:
-        """(ticket id, score) of matching tickets among ``tickets_sql``, best first, scoring
-        only the newest ``window`` matches of the tickets index and of the entries index."""
+        """(ticket id, score) of matching tickets among ``tickets_sql`` that miss
+        ``exclusion``, best first, scoring only the newest ``window`` matches of the tickets
+        index and of the entries index."""
 
     def snippets(
         self, cursor: Any, *, match: str, kinds: Sequence[str], ticket_ids: Sequence[int]

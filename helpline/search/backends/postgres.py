@@ -246,18 +246,24 @@ class PostgresBackend:
         kinds: Sequence[str],
         tickets_sql: str,
         tickets_params: Sequence[Any],
+        exclusion: str | None,
         window: int,
         limit: int,
         offset: int,
     ) -> list[tuple[int, float]]:
         # Weights do the ranking: a subject (A) match counts 1.0, a thread (C) match 0.2.
         # Each index yields its newest `window` matches that pass the visibility and filters,
-        # and only those are ranked, so the cost stays bounded however common the words are.
+        # and only those are ranked, so the cost stays bounded however common the words are;
+        # excluded words are checked last, on those candidates only.
         # The check is a per-candidate primary-key probe: OFFSET 0 keeps the planner from
         # turning it into a join, which it would cost from a poor estimate of the customer
         # visibility filter (an OR with EXISTS) and answer with a whole-table scan.
         visible = f"EXISTS (SELECT 1 FROM ({tickets_sql}) v WHERE v.id = d.ticket_id OFFSET 0)"
+        excluded, excluded_params = (
+            self.exclusion_condition(exclusion, kinds, "h.ticket_id") if exclusion else ("TRUE", [])
+        )
         sql = f"""
+            SELECT h.ticket_id, h.score FROM (
             SELECT u.ticket_id, MAX(u.doc) + MAX(u.thread) AS score FROM (
                 (SELECT d.ticket_id, ts_rank_cd(d.document, q) AS doc, 0::real AS thread
                 FROM search_ticketdoc d, to_tsquery('{CONFIG}', %s) q
@@ -267,14 +273,16 @@ class PostgresBackend:
                 (SELECT d.ticket_id, 0::real, ts_rank_cd(d.document, q)
                 FROM search_entrydoc d, to_tsquery('{CONFIG}', %s) q
                 WHERE d.document @@ q AND d.kind = ANY(%s) AND {visible}
-                ORDER BY d.entry_id DESC LIMIT %s)
+                ORDER BY d.ticket_id DESC LIMIT %s)
             ) u
             GROUP BY u.ticket_id
-            ORDER BY score DESC, u.ticket_id DESC
+            ) h
+            WHERE {excluded}
+            ORDER BY h.score DESC, h.ticket_id DESC
             LIMIT %s OFFSET %s"""
         ticket_arm = [match, *tickets_params, window]
         entry_arm = [match, list(kinds), *tickets_params, window]
-        cursor.execute(sql, [*ticket_arm, *entry_arm, limit, offset])
+        cursor.execute(sql, [*ticket_arm, *entry_arm, *excluded_params, limit, offset])
         return [(row[0], float(row[1])) for row in cursor.fetchall()]
 
     def snippets(

@@ -181,13 +181,14 @@ class SqliteBackend:
         # FTS5 reads a whole doclist far faster than it answers one probe per rowid, so the
         # matching ticket and entry ids are each collected once per statement; a candidate
         # ticket is then checked against them through the (ticket, kind, id) entry index.
+        # The unary + keeps SQLite from seeking that index once per excluded entry instead.
         sql = f"""
             {ticket_id_sql} NOT IN (
                 SELECT rowid FROM search_ticket_fts WHERE search_ticket_fts MATCH %s
             ) AND NOT EXISTS (
                 SELECT 1 FROM tickets_threadentry xe
                 WHERE xe.ticket_id = {ticket_id_sql} AND xe.kind IN ({placeholders(kinds)})
-                    AND xe.id IN (
+                    AND +xe.id IN (
                         SELECT rowid FROM search_entry_fts WHERE search_entry_fts MATCH %s
                     )
             )"""
@@ -201,14 +202,20 @@ class SqliteBackend:
         kinds: Sequence[str],
         tickets_sql: str,
         tickets_params: Sequence[Any],
+        exclusion: str | None,
         window: int,
         limit: int,
         offset: int,
     ) -> list[tuple[int, float]]:
         # Each index yields its newest `window` matches that pass the visibility and filters
         # (walking the index in rowid order, each candidate checked by primary key), and only
-        # those are scored: the cost stays bounded however common the words are.
+        # those are scored: the cost stays bounded however common the words are. Excluded
+        # words are checked last, on those candidates only.
+        excluded, excluded_params = (
+            self.exclusion_condition(exclusion, kinds, "h.ticket_id") if exclusion else ("1", [])
+        )
         sql = f"""
+            SELECT h.ticket_id, h.score FROM (
             SELECT ticket_id, MAX(doc) + MAX(thread) AS score FROM (
                 SELECT * FROM (
                     SELECT search_ticket_fts.rowid AS ticket_id, {_TICKET_SCORE} AS doc,
@@ -228,11 +235,13 @@ class SqliteBackend:
                     ORDER BY search_entry_fts.rowid DESC LIMIT %s
                 )
             ) GROUP BY ticket_id
-            ORDER BY score DESC, ticket_id DESC
+            ) h
+            WHERE {excluded}
+            ORDER BY h.score DESC, h.ticket_id DESC
             LIMIT %s OFFSET %s"""
         ticket_arm = [*tickets_params, match, window]
         entry_arm = [*tickets_params, match, *kinds, window]
-        cursor.execute(sql, [*ticket_arm, *entry_arm, limit, offset])
+        cursor.execute(sql, [*ticket_arm, *entry_arm, *excluded_params, limit, offset])
         return [(row[0], row[1]) for row in cursor.fetchall()]
 
     def snippets(
