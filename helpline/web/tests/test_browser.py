@@ -44,6 +44,8 @@ def chromium_path() -> str | None:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     path = chromium_path()
+    if not path and os.environ.get("HELPLINE_REQUIRE_BROWSER"):
+        pytest.fail("HELPLINE_REQUIRE_BROWSER is set (CI) but no chromium was found")
     if not path:
         pytest.skip(
             "chromium not found: install Debian's chromium package (apt-get install chromium) "
