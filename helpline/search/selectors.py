@@ -6,8 +6,10 @@ phrase. Excluded text drops a ticket if its document or any readable entry has i
 is intersected with ``visible_tickets_filter``: a search can never reach past what the user
 may see, and a customer's search never reads an internal note, to match or to quote.
 
-A page costs the same few queries whatever it holds: the ranked ids, the tickets with their
-related rows, their tags, and at most two snippet queries. Nothing is counted.
+With text, hits are ranked among the newest RANK_WINDOW matches of each index the user may
+see (all of them for any but the commonest words); without, they come newest first. A page
+costs the same few queries whatever it holds: the ranked ids, the tickets with their related
+rows, their tags, and at most two snippet queries. Nothing is counted.
 """
 
 from __future__ import annotations
