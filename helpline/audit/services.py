@@ -50,9 +50,14 @@ def audit_record(
     after: Mapping[str, Any] | None = None,
     note: str = "",
     ticket: Any = None,
+    entry_id: int | None = None,
 ) -> AuditEvent:
-    """Append one audit event for a change to ``obj``."""
-    return AuditEvent.objects.create(
+    """Append one audit event for a change to ``obj``.
+
+    For a ticket event, :data:`helpline.tickets.signals.ticket_changed` is sent once the
+    transaction commits (``entry_id`` names the thread entry the change added, if any).
+    """
+    event = AuditEvent.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,
         object_type=obj._meta.label_lower,
@@ -61,3 +66,18 @@ def audit_record(
         changes=diff(before or {}, after or {}),
         note=note,
     )
+    if ticket is not None:
+        from helpline.tickets.signals import TicketChange, send_on_commit
+
+        send_on_commit(
+            TicketChange(
+                audit_event_id=event.pk,
+                action=action,
+                ticket_id=ticket.pk,
+                actor_id=event.actor_id,
+                changes=event.changes,
+                note=note,
+                entry_id=entry_id,
+            )
+        )
+    return event

@@ -441,6 +441,7 @@ def ticket_reply(
             ticket=ticket,
             before=before,
             after=_snapshot(ticket, ["status", "first_response_at", "reopen_count"]),
+            entry_id=entry.pk,
         )
         if kind == EntryKind.REPLY:
             notify.agent_replied(ticket, entry)
@@ -460,7 +461,9 @@ def ticket_note(*, actor: User, ticket: Ticket, body: str) -> ThreadEntry:
             raise InvalidTransition("this ticket is closed")
         entry = _add_entry(ticket, kind=EntryKind.NOTE, author=actor, body=body)
         _save(ticket, [])
-        audit_record(actor=actor, action="ticket.note", obj=ticket, ticket=ticket)
+        audit_record(
+            actor=actor, action="ticket.note", obj=ticket, ticket=ticket, entry_id=entry.pk
+        )
     return entry
 
 
