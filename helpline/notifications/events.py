@@ -6,6 +6,7 @@ Internal notes are never passed here: only public entries reach a customer.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -25,10 +26,16 @@ def _later(
 ) -> None:
     from helpline.notifications.tasks import send_ticket_notification
 
-    kwargs = {"event": event, "ticket_id": ticket_id, "entry_id": entry_id, "user_id": user_id}
-    if detail:
-        kwargs["detail"] = detail
-    transaction.on_commit(lambda: send_ticket_notification.enqueue(**kwargs))
+    transaction.on_commit(
+        partial(
+            send_ticket_notification.enqueue,
+            event=event,
+            ticket_id=ticket_id,
+            entry_id=entry_id,
+            user_id=user_id,
+            detail=detail,
+        )
+    )
 
 
 def ticket_created(ticket: Ticket) -> None:
