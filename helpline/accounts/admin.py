@@ -11,10 +11,14 @@ class UserAdmin(BaseUserAdmin):
     list_display = ["email", "name", "role", "support_level", "availability", "organization"]
     list_filter = ["role", "support_level", "availability", "is_active"]
     search_fields = ["email", "name"]
+    autocomplete_fields = ["skills"]
     fieldsets = (
         (None, {"fields": ("email", "password", "name", "phone", "timezone")}),
         ("Role", {"fields": ("role", "organization", "is_active", "is_staff", "is_superuser")}),
-        ("Agent profile", {"fields": ("support_level", "availability", "away_until")}),
+        (
+            "Agent profile",
+            {"fields": ("support_level", "availability", "away_until", "capacity", "skills")},
+        ),
     )
     add_fieldsets = (
         (

@@ -83,6 +83,17 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     away_until = models.DateTimeField(null=True, blank=True)
     last_assigned_at = models.DateTimeField(null=True, blank=True)
+    capacity = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Most open tickets assigned at once by automatic assignment; blank: no cap.",
+    )
+    skills = models.ManyToManyField(  # type: ignore[var-annotated]
+        "directory.Tag",
+        blank=True,
+        related_name="skilled_agents",
+        help_text="Tags this agent covers; assignment with skills prefers them.",
+    )
 
     objects: ClassVar[UserManager] = UserManager()
 

@@ -150,3 +150,53 @@ class HelpTopic(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Strategy(models.TextChoices):
+    LOAD_BALANCED = "load_balanced", "Load-balanced (fewest open tickets)"
+    ROUND_ROBIN = "round_robin", "Round robin"
+    MANUAL = "manual", "Manual claim (left unassigned)"
+
+
+class AssignmentStrategy(models.Model):
+    """How new and escalated tickets of one department and support level get an agent.
+
+    Without a row the department and level are load-balanced. The row is also the round-robin
+    pointer (``last_agent``); pickers lock it with ``select_for_update`` so two tickets created
+    at once never get the same turn.
+    """
+
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="assignment_strategies"
+    )
+    level = models.PositiveSmallIntegerField(
+        choices=[(1, "Level 1"), (2, "Level 2"), (3, "Level 3")], default=1
+    )
+    strategy = models.CharField(
+        max_length=20, choices=Strategy.choices, default=Strategy.LOAD_BALANCED
+    )
+    use_skills = models.BooleanField(
+        default=False,
+        help_text="Prefer agents whose skills cover one of the ticket's tags "
+        "(everyone in the pool when nobody has the skill).",
+    )
+    last_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        help_text="Round robin: who got the last ticket.",
+    )
+
+    class Meta:
+        ordering = ["department__name", "level"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "level"], name="unique_assignment_strategy"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department} level {self.level}: {self.get_strategy_display()}"

@@ -1,19 +1,42 @@
-"""Who gets a ticket. One function today; the rule-driven strategies plug in here later."""
+"""Who gets a ticket: the assignment strategies of a department and support level.
+
+An admin sets one ``AssignmentStrategy`` row per department and level (no row: load-balanced):
+
+- **load-balanced**: the eligible agent with the fewest active tickets; ties go to whoever has
+  waited longest since their last assignment (never assigned first);
+- **round robin**: the eligible agent after the one who got the last ticket, in a fixed order
+  (by id), wrapping around. The pointer lives on the strategy row, locked with
+  ``select_for_update`` while the next agent is chosen, so concurrent tickets take turns;
+- **manual claim**: nobody; the ticket waits in the queue until an agent takes it.
+
+Eligible: an active agent (or admin) of that support level, member of the department,
+available (or off until a time that has passed), and under their capacity cap when they have
+one. With ``use_skills``, agents whose skills cover one of the ticket's tags are preferred;
+when no eligible agent has the skill, the whole pool is used.
+"""
 
 from __future__ import annotations
 
-from django.db.models import Count, F, Q
+from collections.abc import Iterable
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from helpline.accounts.models import Availability, Role, User
 from helpline.core import clock
+from helpline.directory.models import AssignmentStrategy, Strategy
 from helpline.tickets.states import ACTIVE
 
+STRATEGIES = frozenset(Strategy)
 
-def pick_agent(*, department_id: int, level: int, exclude_ids: tuple[int, ...] = ()) -> User | None:
-    """The available agent of ``level`` in the department with the fewest active tickets.
 
-    Ties go to whoever has waited longest since their last assignment (never assigned first).
-    """
+def strategy_for(*, department_id: int, level: int) -> AssignmentStrategy | None:
+    return AssignmentStrategy.objects.filter(department_id=department_id, level=level).first()
+
+
+def eligible_agents(
+    *, department_id: int, level: int, exclude_ids: Iterable[int] = ()
+) -> QuerySet[User]:
+    """The agents who may receive a ticket now, annotated with ``active_count``."""
     now = clock.now()
     return (
         User.objects.filter(
@@ -26,12 +49,67 @@ def pick_agent(*, department_id: int, level: int, exclude_ids: tuple[int, ...] =
             Q(availability=Availability.AVAILABLE)
             | Q(availability=Availability.OFF, away_until__lte=now)
         )
-        .exclude(pk__in=exclude_ids)
+        .exclude(pk__in=list(exclude_ids))
         .annotate(
             active_count=Count(
                 "assigned_tickets", filter=Q(assigned_tickets__status__in=list(ACTIVE))
             )
         )
-        .order_by("active_count", F("last_assigned_at").asc(nulls_first=True), "id")
-        .first()
+        .filter(Q(capacity__isnull=True) | Q(active_count__lt=F("capacity")))
     )
+
+
+def _with_skills(pool: QuerySet[User], tags: Iterable[str]) -> QuerySet[User]:
+    """The part of ``pool`` covering one of ``tags``, or ``pool`` when nobody does."""
+    names = sorted({tag.strip().lower() for tag in tags if tag and tag.strip()})
+    if not names:
+        return pool
+    skilled = User.skills.through.objects.filter(user=OuterRef("pk"), tag__name__in=names)
+    narrowed = pool.filter(Exists(skilled))
+    return narrowed if narrowed.exists() else pool
+
+
+def _load_balanced(pool: QuerySet[User]) -> User | None:
+    by_load = ("active_count", F("last_assigned_at").asc(nulls_first=True), "id")
+    return pool.order_by(*by_load).first()  # type: ignore[misc]  # an annotation
+
+
+def _round_robin(pool: QuerySet[User], *, department_id: int, level: int) -> User | None:
+    """The next agent after the pointer. Call inside a transaction: the pointer row stays
+    locked until it commits."""
+    row, _ = AssignmentStrategy.objects.get_or_create(department_id=department_id, level=level)
+    row = AssignmentStrategy.objects.select_for_update().get(pk=row.pk)
+    after = row.last_agent_id or 0
+    agent = pool.filter(pk__gt=after).order_by("id").first() or pool.order_by("id").first()
+    if agent is not None and agent.pk != row.last_agent_id:
+        AssignmentStrategy.objects.filter(pk=row.pk).update(last_agent=agent)
+    return agent
+
+
+def pick_agent(
+    *,
+    department_id: int,
+    level: int,
+    exclude_ids: tuple[int, ...] = (),
+    tags: Iterable[str] = (),
+    strategy: str | None = None,
+) -> User | None:
+    """The agent who gets a ticket of ``department_id`` at support ``level``, or None (manual
+    claim, or nobody eligible).
+
+    ``strategy`` overrides the department's configured one (an automation rule's "assign by
+    round robin"); ``tags`` are the ticket's tags, used when the strategy uses skills. Call
+    inside a transaction (round robin locks its pointer row).
+    """
+    config = strategy_for(department_id=department_id, level=level)
+    chosen = strategy or (config.strategy if config else Strategy.LOAD_BALANCED)
+    if chosen not in STRATEGIES:
+        raise ValueError(f"unknown assignment strategy {chosen!r}")
+    if chosen == Strategy.MANUAL:
+        return None
+    pool = eligible_agents(department_id=department_id, level=level, exclude_ids=exclude_ids)
+    if config is not None and config.use_skills:
+        pool = _with_skills(pool, tags)
+    if chosen == Strategy.ROUND_ROBIN:
+        return _round_robin(pool, department_id=department_id, level=level)
+    return _load_balanced(pool)
