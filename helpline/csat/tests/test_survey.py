@@ -321,13 +321,14 @@ def test_changing_the_settings_in_the_admin_is_audited(desk, client):
     assert event.changes["scale"] == ["five", "binary"]
 
 
-def test_agents_see_the_customer_rating_on_the_ticket_page(desk, committed, client):
+def test_agents_see_the_customer_rating_in_the_ticket_side_panel(desk, committed, client):
     ticket = resolve(committed, desk.ticket(), desk.l1)
     client.force_login(desk.l2)
-    before = client.get(f"/desk/tickets/{ticket.number}/").content.decode()
+    panel = f"/desk/tickets/{ticket.number}/time/"
+    before = client.get(panel, HTTP_HX_REQUEST="true").content.decode()
     client.post(rate_url(last_token()), {"rating": "2", "comment": "Slow"})
 
-    after = client.get(f"/desk/tickets/{ticket.number}/").content.decode()
+    after = client.get(panel, HTTP_HX_REQUEST="true").content.decode()
 
     assert "not answered yet" in before
     assert "Dissatisfied" in after and "Slow" in after

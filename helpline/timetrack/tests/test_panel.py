@@ -21,13 +21,23 @@ def time_url(ticket, action=""):
     return f"/desk/tickets/{ticket.number}/time/{action}"
 
 
-def test_the_ticket_page_shows_total_time_and_cost(client, desk):
+def test_the_ticket_page_loads_the_time_panel_after_the_page(client, desk):
+    ticket = desk.ticket()
+    client.force_login(desk.l1)
+
+    html = client.get(page(ticket)).content.decode()
+
+    assert 'id="timetrack-panel"' in html
+    assert f'hx-get="{time_url(ticket)}"' in html
+
+
+def test_the_panel_shows_total_time_and_cost(client, desk):
     level_rate(1, "60.00")
     ticket = desk.ticket()
     services.time_entry_log(actor=desk.l1, ticket=ticket, minutes=90, activity=activity())
     client.force_login(desk.l1)
 
-    html = client.get(page(ticket)).content.decode()
+    html = client.get(time_url(ticket), **HTMX).content.decode()
 
     assert 'id="timetrack-panel"' in html
     assert "1 h 30 min" in html
@@ -101,7 +111,7 @@ def test_after_a_reply_the_panel_asks_for_its_time(client, desk):
     reply = ticket_services.ticket_reply(actor=desk.l1, ticket=ticket, body="Try again")
     client.force_login(desk.l1)
 
-    html = client.get(page(ticket)).content.decode()
+    html = client.get(time_url(ticket), **HTMX).content.decode()
     response = client.post(
         time_url(ticket, "reply/"),
         {"minutes": "8", "activity": activity().pk, "entry": reply.pk},
@@ -119,7 +129,7 @@ def test_the_timer_runs_across_reloads_and_logs_on_stop(client, desk):
     client.force_login(desk.l1)
 
     client.post(time_url(ticket, "timer/start/"), **HTMX)
-    reloaded = client.get(page(ticket)).content.decode()
+    reloaded = client.get(time_url(ticket), **HTMX).content.decode()
     stopped = client.post(time_url(ticket, "timer/stop/"), {"activity": activity().pk}, **HTMX)
 
     assert "Timer running since" in reloaded
@@ -154,7 +164,7 @@ def test_another_agents_entry_cannot_be_deleted_on_the_page(client, desk):
     entry = services.time_entry_log(actor=desk.l1, ticket=ticket, minutes=5, activity=activity())
     client.force_login(desk.l2)
 
-    html = client.get(page(ticket)).content.decode()
+    html = client.get(time_url(ticket), **HTMX).content.decode()
     response = client.post(time_url(ticket, f"{entry.pk}/delete/"), **HTMX)
 
     assert f"/time/{entry.pk}/delete/" not in html
