@@ -4,13 +4,21 @@ hold the ticket's row lock; never recomputes from history, only moves the clock 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+
+from helpline.audit.services import audit_record
+from helpline.core.errors import PermissionDenied, ValidationFailed
 from helpline.sla import engine
-from helpline.sla.models import Policy
+from helpline.sla.models import Calendar, Policy, Target
 from helpline.tickets.models import Ticket
-from helpline.tickets.states import Status
+from helpline.tickets.states import Priority, Status
 
 SLA_FIELDS = (
     "sla_policy", "first_response_due_at", "next_response_due_at", "resolution_due_at",
@@ -150,3 +158,240 @@ def sla_record_events(ticket: Ticket, events: list[SlaEvent], *, actor: object =
             note=f"{event.target.replace('_', ' ')} {kind}",
         )
         notify.sla_event(ticket, target=event.target, state=event.state.value)
+
+
+# --- configuration: calendars and policies (admins) ---------------------------------------------
+
+CALENDAR_FIELDS = ("name", "timezone", "weekly", "holidays", "country", "subdivision")
+POLICY_FIELDS = (
+    "name", "description", "calendar", "is_default", "pause_on_hold", "warning_percent",
+    "escalate_on_breach", "is_public",
+)  # fmt: skip
+TARGET_MINUTES = ("first_response_minutes", "next_response_minutes", "resolution_minutes")
+MAX_TARGET_MINUTES = 1_000_000  # about two years of round-the-clock minutes
+
+
+def _check_admin(actor: Any, what: str) -> None:
+    if not getattr(actor, "is_admin", False):
+        raise PermissionDenied(f"only admins can {what}")
+
+
+def _full_clean(
+    obj: Calendar | Policy, *, exclude: list[str] | None = None, constraints: bool = True
+) -> None:
+    """The model's own validation (the calendar module for calendars) as a ValidationFailed
+    naming the fields, so every interface shows the same message."""
+    try:
+        obj.full_clean(exclude=exclude, validate_constraints=constraints)
+    except DjangoValidationError as error:
+        fields = {
+            ("calendar_id" if name == "calendar" else name if name != NON_FIELD_ERRORS else ""): (
+                " ".join(str(m) for m in messages)
+            )
+            for name, messages in error.message_dict.items()
+        }
+        message = "; ".join(
+            f"{name}: {text}" if name and not text.startswith(f"{name}:") else text
+            for name, text in fields.items()
+        )
+        raise ValidationFailed(message, fields={k: v for k, v in fields.items() if k}) from None
+
+
+def _calendar_values(changes: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = set(changes) - set(CALENDAR_FIELDS)
+    if unknown:
+        raise ValidationFailed(
+            "unknown calendar fields: " + ", ".join(sorted(unknown)),
+            fields={name: "unknown" for name in unknown},
+        )
+    values = dict(changes)
+    for name in ("name", "timezone", "country", "subdivision"):
+        if name in values:
+            values[name] = (values[name] or "").strip()
+    if values.get("country"):
+        values["country"] = values["country"].upper()
+    if "holidays" in values and values["holidays"] is None:
+        values["holidays"] = []
+    return values
+
+
+def calendar_create(*, actor: Any, **values: Any) -> Calendar:
+    """A new business calendar, validated by the calendar module (no working time, overlapping
+    intervals, an unknown time zone or country are a ValidationFailed)."""
+    _check_admin(actor, "configure calendars")
+    calendar = Calendar(**_calendar_values(values))
+    _full_clean(calendar)
+    with transaction.atomic():
+        calendar.save()
+        audit_record(
+            actor=actor,
+            action="calendar.create",
+            obj=calendar,
+            after={name: getattr(calendar, name) for name in CALENDAR_FIELDS},
+        )
+    return calendar
+
+
+def calendar_update(*, actor: Any, calendar: Calendar, changes: Mapping[str, Any]) -> Calendar:
+    """Change some of a calendar's fields. Tickets keep their due times until their next
+    change (the SLA clock is never recomputed from scratch)."""
+    _check_admin(actor, "configure calendars")
+    values = _calendar_values(changes)
+    if not values:
+        raise ValidationFailed("nothing to change: send at least one field")
+    with transaction.atomic():
+        calendar = Calendar.objects.select_for_update().get(pk=calendar.pk)
+        before = {name: getattr(calendar, name) for name in values}
+        for name, value in values.items():
+            setattr(calendar, name, value)
+        _full_clean(calendar)
+        calendar.save()
+        audit_record(
+            actor=actor,
+            action="calendar.update",
+            obj=calendar,
+            before=before,
+            after={name: getattr(calendar, name) for name in values},
+        )
+    return calendar
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """Business minutes for one priority; None means no such target."""
+
+    priority: str
+    first_response_minutes: int | None = None
+    next_response_minutes: int | None = None
+    resolution_minutes: int | None = None
+
+
+def _check_targets(targets: list[TargetSpec]) -> None:
+    seen: set[str] = set()
+    allowed = [p.value for p in Priority]
+    for index, target in enumerate(targets):
+        where = f"targets.{index}"
+        if target.priority not in allowed:
+            raise ValidationFailed(
+                f"unknown priority {target.priority!r}: use {', '.join(allowed)}",
+                fields={f"{where}.priority": "unknown"},
+            )
+        if target.priority in seen:
+            raise ValidationFailed(
+                f"two targets for priority {target.priority}",
+                fields={f"{where}.priority": "duplicate"},
+            )
+        seen.add(target.priority)
+        for name in TARGET_MINUTES:
+            minutes = getattr(target, name)
+            if minutes is not None and not 1 <= minutes <= MAX_TARGET_MINUTES:
+                raise ValidationFailed(
+                    f"{name.replace('_', ' ')} must be 1 to {MAX_TARGET_MINUTES} minutes",
+                    fields={f"{where}.{name}": "out of range"},
+                )
+
+
+def _targets_snapshot(policy: Policy) -> list[dict[str, Any]]:
+    return [
+        {"priority": t.priority, **{name: getattr(t, name) for name in TARGET_MINUTES}}
+        for t in Target.objects.filter(policy=policy).order_by("priority")
+    ]
+
+
+def _policy_values(changes: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = set(changes) - set(POLICY_FIELDS)
+    if unknown:
+        raise ValidationFailed(
+            "unknown policy fields: " + ", ".join(sorted(unknown)),
+            fields={name: "unknown" for name in unknown},
+        )
+    values = dict(changes)
+    if "calendar" in values and values["calendar"] is None:
+        raise ValidationFailed("a policy needs a calendar", fields={"calendar_id": "required"})
+    empty = sorted(name for name, value in values.items() if value is None)
+    if empty:
+        raise ValidationFailed(
+            f"{empty[0].replace('_', ' ')} cannot be null", fields={name: "null" for name in empty}
+        )
+    if "name" in values:
+        values["name"] = values["name"].strip()
+    return values
+
+
+def _save_policy(actor: Any, policy: Policy, targets: list[TargetSpec] | None) -> None:
+    """Validate and save; make it the only default if it is one; replace its targets."""
+    # The one-default constraint is kept below, by taking the flag from the old default.
+    _full_clean(policy, exclude=["calendar"], constraints=False)
+    if policy.is_default:
+        for other in (
+            Policy.objects.select_for_update().filter(is_default=True).exclude(pk=policy.pk)
+        ):
+            other.is_default = False
+            other.save(update_fields=["is_default"])
+            audit_record(
+                actor=actor,
+                action="policy.update",
+                obj=other,
+                before={"is_default": True},
+                after={"is_default": False},
+                note=f"{policy.name} is the default now",
+            )
+    policy.save()
+    if targets is not None:
+        Target.objects.filter(policy=policy).delete()
+        Target.objects.bulk_create(
+            Target(policy=policy, priority=t.priority, **{n: getattr(t, n) for n in TARGET_MINUTES})
+            for t in targets
+        )
+
+
+def policy_create(*, actor: Any, targets: list[TargetSpec] | None = None, **values: Any) -> Policy:
+    """A new SLA policy with its targets per priority."""
+    _check_admin(actor, "configure SLA policies")
+    targets = list(targets or [])
+    _check_targets(targets)
+    policy = Policy(**_policy_values(values))
+    if "calendar" not in values:
+        raise ValidationFailed("a policy needs a calendar", fields={"calendar_id": "required"})
+    with transaction.atomic():
+        _save_policy(actor, policy, targets)
+        audit_record(
+            actor=actor,
+            action="policy.create",
+            obj=policy,
+            after={
+                **{name: getattr(policy, name) for name in POLICY_FIELDS},
+                "targets": _targets_snapshot(policy),
+            },
+        )
+    return policy
+
+
+def policy_update(
+    *,
+    actor: Any,
+    policy: Policy,
+    changes: Mapping[str, Any],
+    targets: list[TargetSpec] | None = None,
+) -> Policy:
+    """Change a policy; ``targets``, when given, replace all of its targets. Tickets keep
+    their due times until their next change."""
+    _check_admin(actor, "configure SLA policies")
+    values = _policy_values(changes)
+    if targets is not None:
+        _check_targets(targets)
+    if not values and targets is None:
+        raise ValidationFailed("nothing to change: send at least one field")
+    with transaction.atomic():
+        policy = Policy.objects.select_for_update().select_related("calendar").get(pk=policy.pk)
+        before: dict[str, Any] = {name: getattr(policy, name) for name in values}
+        if targets is not None:
+            before["targets"] = _targets_snapshot(policy)
+        for name, value in values.items():
+            setattr(policy, name, value)
+        _save_policy(actor, policy, targets)
+        after: dict[str, Any] = {name: getattr(policy, name) for name in values}
+        if targets is not None:
+            after["targets"] = _targets_snapshot(policy)
+        audit_record(actor=actor, action="policy.update", obj=policy, before=before, after=after)
+    return policy

@@ -22,6 +22,7 @@ from helpline.core import clock
 from helpline.core.errors import DomainError
 from helpline.directory.models import Department
 from helpline.notifications import events as notify
+from helpline.sla.models import Target
 from helpline.sla.services import sla_record_events, sla_refresh
 from helpline.tickets import services as ticket_services
 from helpline.tickets.models import Ticket
@@ -57,6 +58,9 @@ def run_sweeps(*, now: datetime | None = None) -> SweepReport:
     sweep_sla(now=now, report=report)
     sweep_pending(now=now, report=report)
     sweep_resolved(now=now, report=report)
+    from helpline.notifications.sweeps import retry_side_effects  # mail and webhook retries
+
+    retry_side_effects(now=now, report=report)
     return report
 
 
@@ -93,11 +97,15 @@ def sweep_sla(*, now: datetime, report: SweepReport) -> None:
         .order_by("sla_next_check_at")
         .values_list("pk", flat=True)[:BATCH]
     )
+    targets = _targets_by_policy() if due_ids else {}
     for pk in due_ids:
         with _one_ticket("sla", pk, report):
             ticket = _claim(pk, sla_next_check_at__lte=now)
             if ticket is None:
                 continue
+            if ticket.sla_policy is not None and ticket.sla_policy_id in targets:
+                # Read once per batch rather than once per ticket (see Policy.targets_for).
+                ticket.sla_policy._targets_by_priority = targets[ticket.sla_policy_id]  # type: ignore[attr-defined]
             fields, events = sla_refresh(ticket, now=now)
             if "sla_next_check_at" not in fields and ticket.sla_next_check_at is not None:
                 # Never leave a row due: it would be picked up every minute forever.
@@ -110,6 +118,14 @@ def sweep_sla(*, now: datetime, report: SweepReport) -> None:
                 # Its own savepoint: a failed escalation must not take the breach back.
                 with _one_ticket("escalation", pk, report):
                     _escalate_on_breach(ticket, report)
+
+
+def _targets_by_policy() -> dict[int, dict[str, Target]]:
+    """Every policy's targets by priority, in one query."""
+    rows: dict[int, dict[str, Target]] = {}
+    for target in Target.objects.all():
+        rows.setdefault(target.policy_id, {})[target.priority] = target
+    return rows
 
 
 def _escalate_on_breach(ticket: Ticket, report: SweepReport) -> None:

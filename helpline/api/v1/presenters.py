@@ -18,10 +18,13 @@ from helpline.api.v1.schemas import (
     PersonRef,
     Ref,
     ResolutionOut,
+    SlaOut,
+    SlaTargetOut,
     TicketOut,
 )
 from helpline.audit.models import AuditEvent
 from helpline.directory.models import HelpTopic
+from helpline.sla.selectors import policy_name
 from helpline.tickets.models import ThreadEntry, Ticket
 
 
@@ -79,7 +82,38 @@ def ticket(ticket: Ticket, *, allowed_actions: list[str]) -> TicketOut:
         closed_at=ticket.closed_at,
         resolution=ResolutionOut(**ticket.resolution),
         version=ticket.version,
+        sla=sla(ticket),
         allowed_actions=allowed_actions,
+    )
+
+
+def sla(ticket: Ticket) -> SlaOut:
+    """The SLA fields; the policy's name comes from a cache unless it was loaded with the
+    ticket, so a page of tickets costs no query per ticket."""
+    policy = None
+    if ticket.sla_policy_id is not None:
+        if Ticket.sla_policy.is_cached(ticket):  # type: ignore[attr-defined]
+            name = ticket.sla_policy.name if ticket.sla_policy else ""
+        else:
+            name = policy_name(ticket.sla_policy_id)
+        policy = Ref(id=ticket.sla_policy_id, name=name)
+    met_at = {"first_response": ticket.first_response_at, "resolution": ticket.resolved_at}
+
+    def target(name: str) -> SlaTargetOut:
+        state = getattr(ticket, f"{name}_state") or None
+        return SlaTargetOut(
+            due_at=getattr(ticket, f"{name}_due_at"),
+            state=state,
+            met_at=met_at.get(name) if state in ("met", "breached") else None,
+        )
+
+    return SlaOut(
+        policy=policy,
+        first_response=target("first_response"),
+        next_response=target("next_response"),
+        resolution=target("resolution"),
+        paused_minutes=ticket.sla_paused_minutes,
+        paused_since=ticket.sla_paused_since,
     )
 
 

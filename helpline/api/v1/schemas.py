@@ -155,6 +155,21 @@ class ResolutionOut(Schema):
     next_steps: str
 
 
+class SlaTargetOut(Schema):
+    due_at: datetime | None
+    state: str | None = Field(description="ok, warning, breached, met, or null: no target.")
+    met_at: datetime | None
+
+
+class SlaOut(Schema):
+    policy: Ref | None
+    first_response: SlaTargetOut
+    next_response: SlaTargetOut
+    resolution: SlaTargetOut
+    paused_minutes: int = Field(description="Business minutes the clock was stopped.")
+    paused_since: datetime | None = Field(description="Set while the clock is stopped.")
+
+
 class TicketOut(Schema):
     number: int
     subject: str
@@ -182,6 +197,7 @@ class TicketOut(Schema):
     closed_at: datetime | None
     resolution: ResolutionOut
     version: int
+    sla: SlaOut
     allowed_actions: list[str] = Field(
         description="The actions under /actions/ the caller may take now."
     )

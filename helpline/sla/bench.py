@@ -1,0 +1,360 @@
+"""The SLA benchmark behind ``helpline bench-sla``: due-time throughput on one core, and the
+sweep over many open tickets on PostgreSQL. Prints Markdown; never a timed test.
+
+The sweep part inserts its tickets with one ``INSERT … SELECT generate_series`` into the
+configured database, marks them with a department of its own, and deletes everything it made
+afterwards. It refuses a database that holds tickets it did not make, unless forced.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import DatabaseError, connection, transaction
+
+from helpline.sla.calendar import BusinessCalendar, add_business_minutes, business_minutes_between
+
+SEVENTY_TWO_HOURS = 72 * 60
+DEMO_CALENDAR = {
+    "timezone": "Europe/Copenhagen",
+    "weekly": {day: [["08:00", "16:00"]] for day in ("mon", "tue", "wed", "thu", "fri")},
+    "holidays": [{"from": "2026-12-24", "to": "2026-12-26"}, "2026-12-31"],
+    "country": "DK",
+}
+
+
+class BenchRefused(Exception):
+    """The benchmark would touch data it must not."""
+
+
+# --- (a) due-time throughput --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Throughput:
+    computations: int
+    seconds: float
+
+    @property
+    def per_second(self) -> float:
+        return self.computations / self.seconds if self.seconds else float("inf")
+
+
+def due_time_throughput(*, computations: int = 200_000) -> Throughput:
+    """72-working-hour due times from starts spread over 2026-2027 (so across Easter, Christmas
+    and the Danish public holidays), on one core (CPU time of this process)."""
+    calendar = BusinessCalendar.from_dict(DEMO_CALENDAR)
+    first = datetime.fromisoformat("2026-01-01T00:00:00+00:00")
+    starts = [first + timedelta(minutes=(i * 7919) % (2 * 365 * 24 * 60)) for i in range(4096)]
+    started = time.process_time()
+    for i in range(computations):
+        add_business_minutes(calendar, starts[i & 4095], SEVENTY_TWO_HOURS)
+    return Throughput(computations, time.process_time() - started)
+
+
+# --- (b) the sweep over N open tickets ----------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    tickets: int
+    due: int
+    insert_seconds: float
+    find_seconds: float
+    sweep_seconds: float
+    events: int
+    errors: int
+    explain_find: str
+    explain_claim: str
+
+
+def _ticket_columns(values: dict[str, str], params: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """Columns and SQL expressions for every concrete Ticket column: ``values`` where given,
+    else the field's Python default as a parameter (Django defaults are not database ones)."""
+    from helpline.tickets.models import Ticket
+
+    columns, expressions = [], []
+    for field in Ticket._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        column = str(field.column)
+        columns.append(connection.ops.quote_name(column))
+        if field.name in values:
+            expressions.append(values[field.name])
+        elif field.null:
+            expressions.append("NULL")
+        else:
+            name = f"d_{column}"
+            params[name] = field.get_db_prep_save(field.get_default(), connection)
+            expressions.append(f"%({name})s")
+    return columns, expressions
+
+
+def _due_created_at(calendar: BusinessCalendar, now: datetime, working_hours: int) -> datetime:
+    """An instant ``working_hours`` of working time before ``now`` (to the hour)."""
+    at = now
+    while business_minutes_between(calendar, at, now) < working_hours * 60:
+        at -= timedelta(hours=1)
+    return at
+
+
+def _setup(tag: str) -> tuple[Any, Any, Any, BusinessCalendar]:
+    from helpline.accounts.models import Role, User
+    from helpline.directory.models import Department
+    from helpline.sla.models import Calendar, Policy, Target
+
+    calendar = Calendar.objects.create(name=f"{tag} calendar", **DEMO_CALENDAR)
+    policy = Policy.objects.create(name=f"{tag} policy", calendar=calendar, is_public=False)
+    Target.objects.create(
+        policy=policy,
+        priority="low",
+        first_response_minutes=8 * 60,
+        next_response_minutes=8 * 60,
+        resolution_minutes=SEVENTY_TWO_HOURS,
+    )
+    department = Department.objects.create(name=f"{tag} department", slug=tag)
+    requester = User.objects.create_user(
+        email=f"{tag}@bench.invalid", name=tag, role=Role.CUSTOMER, password=None
+    )
+    return policy, department, requester, calendar.to_business_calendar()
+
+
+def _insert_tickets(
+    *, count: int, due_every: int, now: datetime, policy: Any, department: Any,
+    requester: Any, calendar: BusinessCalendar,
+) -> None:  # fmt: skip
+    """``count`` open low-priority tickets; every ``due_every``-th one has passed its warning
+    time (58 of its 72 working hours used), the others were just created."""
+    from helpline.tickets.models import Ticket
+
+    due_created = _due_created_at(calendar, now, 58)
+    params: dict[str, Any] = {
+        "count": count,
+        "due_every": due_every,
+        "now": now,
+        "due_created": due_created,
+        "base": (Ticket.objects.order_by("-number").values_list("number", flat=True).first() or 0)
+        + 1,
+        "policy": policy.pk,
+        "department": department.pk,
+        "requester": requester.pk,
+    }
+    is_due = "(g %% %(due_every)s = 0)"
+    created = f"CASE WHEN {is_due} THEN %(due_created)s ELSE %(now)s END"
+    values = {
+        "number": "%(base)s + g",
+        "subject": "'SLA bench ticket ' || g",
+        "description": "'Generated by helpline bench-sla.'",
+        "status": "'open'",
+        "priority": "'low'",
+        "impact": "'low'",
+        "urgency": "'low'",
+        "requester": "%(requester)s",
+        "department": "%(department)s",
+        "sla_policy": "%(policy)s",
+        "created_at": created,
+        "updated_at": created,
+        "status_changed_at": created,
+        "first_response_at": f"{created} + interval '1 minute'",
+        "first_response_state": "'met'",
+        "first_response_due_at": f"{created} + interval '8 hours'",
+        "resolution_state": "'ok'",
+        "resolution_due_at": f"{created} + interval '30 days'",
+        # The due ones were due at some point in the last hour; the others in 1-8 days.
+        "sla_next_check_at": (
+            f"CASE WHEN {is_due} THEN %(now)s - (g %% 3600) * interval '1 second' "
+            "ELSE %(now)s + interval '1 day' + (g %% 604800) * interval '1 second' END"
+        ),
+    }
+    columns, expressions = _ticket_columns(values, params)
+    sql = (
+        f"INSERT INTO {Ticket._meta.db_table} ({', '.join(columns)}) "
+        f"SELECT {', '.join(expressions)} FROM generate_series(1, %(count)s) AS g"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        cursor.execute(f"ANALYZE {Ticket._meta.db_table}")
+
+
+def _explain(queryset: Any) -> str:
+    return str(queryset.explain(analyze=True, buffers=True))
+
+
+def _cleanup(tag: str, now: datetime) -> None:
+    """Remove what the benchmark made. The due tickets (created before ``now``) went through
+    the sweep and may have audit events, notifications and tasks: the ORM deletes them with
+    their cascades. The others have nothing attached and go with one DELETE."""
+    from helpline.accounts.models import User
+    from helpline.directory.models import Department
+    from helpline.sla.models import Calendar, Policy
+    from helpline.tickets.models import Ticket
+
+    department = Department.objects.filter(slug=tag).first()
+    if department is not None:
+        swept = list(
+            Ticket.objects.filter(department=department, created_at__lt=now).values_list(
+                "pk", flat=True
+            )
+        )
+        for start in range(0, len(swept), 1000):
+            chunk = swept[start : start + 1000]
+            _forget_tasks(chunk)
+            Ticket.objects.filter(pk__in=chunk).delete()
+        _delete_unreferenced(Ticket._meta.db_table, department.pk)
+        department.delete()
+    Policy.objects.filter(name=f"{tag} policy").delete()
+    Calendar.objects.filter(name=f"{tag} calendar").delete()
+    User.objects.filter(email=f"{tag}@bench.invalid").delete()
+
+
+def _delete_unreferenced(table: str, department_id: int) -> None:
+    """Delete the bench department's remaining tickets. Nothing refers to them (they never
+    changed), so where the role may, the foreign-key triggers are skipped for this one
+    statement: checking a dozen referring tables per row is what makes a million-row DELETE
+    take minutes."""
+    sql = f"DELETE FROM {table} WHERE department_id = %s"
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL session_replication_role = replica")
+            cursor.execute(sql, [department_id])
+    except DatabaseError:  # not a superuser: the slow, checked way
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [department_id])
+
+
+def _forget_tasks(ticket_ids: list[int]) -> None:
+    """Drop the tasks the sweep enqueued for bench tickets (notifications to nobody: the bench
+    department has no members), so a worker never picks them up."""
+    try:
+        from django_tasks_db.models import DBTaskResult
+    except ImportError:  # another task backend: nothing stored here
+        return
+    DBTaskResult.objects.filter(args_kwargs__kwargs__ticket_id__in=ticket_ids).delete()
+
+
+def sweep_benchmark(
+    *, tickets: int, due_every: int = 100, force: bool = False,
+    progress: Callable[[str], None] = lambda _: None,
+) -> SweepResult:  # fmt: skip
+    """Insert ``tickets`` open tickets (1 in ``due_every`` due), time the SLA sweep over the
+    due ones, EXPLAIN its queries, and remove everything it made."""
+    from helpline.core import clock
+    from helpline.sla.sweeps import BATCH, SweepReport, sweep_sla
+    from helpline.tickets.models import Ticket
+
+    if connection.vendor != "postgresql":
+        raise BenchRefused("the sweep benchmark needs PostgreSQL (set DATABASE_URL)")
+    if not force and Ticket.objects.exists():
+        raise BenchRefused(
+            "this database has tickets: run the sweep benchmark on an empty database, "
+            "or pass --force to add (and afterwards remove) bench tickets next to them"
+        )
+    tag = f"bench-sla-{uuid.uuid4().hex[:8]}"
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            policy, department, requester, calendar = _setup(tag)
+        progress(f"inserting {tickets:,} tickets")
+        started = time.perf_counter()
+        with transaction.atomic():
+            _insert_tickets(
+                count=tickets, due_every=due_every, now=now, policy=policy,
+                department=department, requester=requester, calendar=calendar,
+            )  # fmt: skip
+        insert_seconds = time.perf_counter() - started
+        due = Ticket.objects.filter(department=department, sla_next_check_at__lte=now).count()
+
+        find = Ticket.objects.filter(sla_next_check_at__lte=now).order_by("sla_next_check_at")
+        find_ids = find.values_list("pk", flat=True)[:BATCH]
+        started = time.perf_counter()
+        list(find_ids)
+        find_seconds = time.perf_counter() - started
+        explain_find = _explain(find_ids)
+        with transaction.atomic():
+            sample = find_ids.first() or 0
+            claim = Ticket.objects.select_for_update(skip_locked=True, of=("self",)).filter(
+                pk=sample, sla_next_check_at__lte=now
+            )
+            explain_claim = _explain(
+                claim.select_related("department", "help_topic", "sla_policy__calendar")
+            )
+
+        progress(f"sweeping {due:,} due tickets")
+        report = SweepReport()
+        started = time.perf_counter()
+        while True:
+            before = report.sla_events + len(report.errors)
+            sweep_sla(now=now, report=report)
+            if report.sla_events + len(report.errors) == before:
+                break
+        sweep_seconds = time.perf_counter() - started
+        return SweepResult(
+            tickets=tickets,
+            due=due,
+            insert_seconds=insert_seconds,
+            find_seconds=find_seconds,
+            sweep_seconds=sweep_seconds,
+            events=report.sla_events,
+            errors=len(report.errors),
+            explain_find=explain_find,
+            explain_claim=explain_claim,
+        )
+    finally:
+        progress("cleaning up")
+        _cleanup(tag, now)
+
+
+# --- the report ---------------------------------------------------------------------------------
+
+
+def markdown(throughput: Throughput, sweep: SweepResult | None, note: str = "") -> str:
+    lines = [
+        "## SLA",
+        "",
+        "### Due-time computation",
+        "",
+        f"72-working-hour due times on the demo calendar (Mon-Fri 08:00-16:00 Europe/Copenhagen, "
+        f"Danish public holidays and Christmas closed), starts spread over 2026-2027, one core: "
+        f"**{throughput.per_second:,.0f} per second** ({throughput.computations:,} in "
+        f"{throughput.seconds:.2f} s CPU; target ≥ 50,000/s: "
+        f"{'met' if throughput.per_second >= 50_000 else 'NOT met'}).",
+        "",
+        "### SLA sweep",
+        "",
+    ]
+    if sweep is None:
+        lines += [note or "Not run.", ""]
+        return "\n".join(lines)
+    lines += [
+        "| measure | value |",
+        "|---|---|",
+        f"| open tickets | {sweep.tickets:,} |",
+        f"| due (warning time passed) | {sweep.due:,} |",
+        f"| insert (generate_series) | {sweep.insert_seconds:.1f} s |",
+        f"| find the first batch of due ones (indexed) | {sweep.find_seconds * 1000:.1f} ms |",
+        f"| sweep: find and process all due ones | **{sweep.sweep_seconds:.2f} s** "
+        f"({sweep.due / sweep.sweep_seconds if sweep.sweep_seconds else 0:,.0f} tickets/s; "
+        f"target < 2 s: {'met' if sweep.sweep_seconds < 2 else 'NOT met'}) |",
+        f"| warnings fired (audited, notified) | {sweep.events:,} |",
+        f"| errors | {sweep.errors} |",
+        "",
+        "The sweep's find query (due tickets, oldest first; partial index `ticket_sla_check`):",
+        "",
+        "```",
+        sweep.explain_find,
+        "```",
+        "",
+        "Its per-ticket claim (`FOR UPDATE SKIP LOCKED`, by primary key, re-checking the "
+        "condition):",
+        "",
+        "```",
+        sweep.explain_claim,
+        "```",
+        "",
+    ]
+    return "\n".join(lines)
