@@ -128,6 +128,16 @@ class ParsedQuery:
             self.terms or self.phrases or self.filters or self.ticket_numbers or self.emails
         )
 
+    def positive(self) -> ParsedQuery:
+        """Only the text to look for: the terms and phrases that are not excluded.
+
+        Both search backends build their match expression from this, so they agree on what
+        a query asks for."""
+        return ParsedQuery(
+            terms=tuple(term for term in self.terms if not term.negated),
+            phrases=tuple(phrase for phrase in self.phrases if not phrase.negated),
+        )
+
     def with_last_term_as_prefix(self) -> ParsedQuery:
         """The query with its last typed term prefix-matched, for search-as-you-type.
 
@@ -168,6 +178,33 @@ def parse_query_lenient(text: str) -> tuple[ParsedQuery, list[QuerySyntaxError]]
     text (the agent is probably still typing it), and text past the limits is ignored.
     """
     return _parse(text)
+
+
+def read_filter(field: str, values: Sequence[str], *, negated: bool = False) -> Filter:
+    """A Filter from values given one by one (form fields, API parameters), read and checked
+    exactly as ``field:value,value`` in the query language.
+
+    Raises QuerySyntaxError; its ``position`` is the index of the bad value in ``values``.
+    """
+    name = FIELD_ALIASES.get(field.lower(), field.lower())
+    if name not in FIELDS:
+        raise QuerySyntaxError(_unknown("field", field, (*FIELDS, *FIELD_ALIASES)), 0)
+    raw_values: list[_RawValue] = []
+    for index, value in enumerate(values):
+        text = _collapse_spaces(_without_control_characters(value))
+        if not text:
+            raise QuerySyntaxError(f'empty value for "{name}"', index)
+        if len(text) > MAX_QUERY_LENGTH:
+            raise QuerySyntaxError(f'the value for "{name}" is too long', index)
+        raw_values.append(_RawValue(text, index))
+    if not raw_values:
+        raise QuerySyntaxError(f'missing value for "{name}"', 0)
+    if len(raw_values) > MAX_TOKENS:
+        raise QuerySyntaxError(f'more than {MAX_TOKENS} values for "{name}"', MAX_TOKENS)
+    if name in DATE_FIELDS:
+        dates, operator = _read_dates(raw_values)
+        return Filter(name, dates, operator, negated)
+    return Filter(name, _dedupe(map(_FIELD_READERS[name], raw_values)), "eq", negated)
 
 
 # Scanning ---------------------------------------------------------------------------------

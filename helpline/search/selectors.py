@@ -21,14 +21,17 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import BooleanField, QuerySet
+from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.safestring import SafeString
 
 from helpline.accounts.models import User
-from helpline.core.errors import PermissionDenied, ValidationFailed
+from helpline.core.errors import NotFound, PermissionDenied, ValidationFailed
 from helpline.search.backends import SearchBackend, backend_for
+from helpline.search.criteria import SORTS, read_columns, read_criteria
 from helpline.search.filters import structured_filter
+from helpline.search.models import SavedView
+from helpline.search.ordering import decode_sorted_cursor, sorted_ids
 from helpline.search.query import Filter, ParsedQuery, QuerySyntaxError, parse_query_lenient
 from helpline.search.snippets import highlight_html
 from helpline.tickets.access import can_see_internal, visible_tickets_filter
@@ -43,6 +46,7 @@ MAX_RANKED_RESULTS = 1000
 # see are ranked. A rare word's matches all fit; a word in half the tickets is ranked among
 # the recent ones, which keeps a search at a million tickets as cheap as one at ten thousand.
 RANK_WINDOW = 2000
+MAX_VIEWS = 500
 
 AGENT_ENTRY_KINDS = (EntryKind.CUSTOMER_MESSAGE.value, EntryKind.REPLY.value, EntryKind.NOTE.value)
 CUSTOMER_ENTRY_KINDS = (EntryKind.CUSTOMER_MESSAGE.value, EntryKind.REPLY.value)
@@ -73,6 +77,7 @@ def search_tickets(
     queue: str | None = None,
     limit: int = 25,
     cursor: str | None = None,
+    sort: str = "created",
 ) -> SearchPage:
     """One page of the tickets ``user`` may see that match ``query`` and ``filters``.
 
@@ -80,9 +85,11 @@ def search_tickets(
     cannot be read are left out and returned in ``errors``, never raised. ``filters`` are more
     field filters from other inputs (API parameters), with the same meaning as in the query;
     ``queue`` is an agent queue name (``tickets.selectors.QUEUES``). With text the hits are
-    ranked, best first; without, newest first. ``cursor`` is the ``next_cursor`` of the
-    previous page of the same search.
+    ranked, best first; without, in ``sort`` order (``criteria.SORTS``, keyset-paged).
+    ``cursor`` is the ``next_cursor`` of the previous page of the same search.
     """
+    if sort not in SORTS:
+        raise ValidationFailed(f"unknown sort {sort[:40]!r}", fields={"sort": "unknown"})
     if not 1 <= limit <= MAX_LIMIT:
         raise ValidationFailed(f"limit must be 1 to {MAX_LIMIT}", fields={"limit": "out of range"})
     if isinstance(query, str):
@@ -107,7 +114,7 @@ def search_tickets(
             table = connection.ops.quote_name(Ticket._meta.db_table)
             sql, params = backend.exclusion_condition(exclusion, kinds, f"{table}.id")
             tickets = tickets.filter(RawSQL(sql, params, output_field=BooleanField()))
-        hits, next_cursor = _newest_first(tickets, limit=limit, cursor=cursor)
+        hits, next_cursor = _sorted(tickets, sort=sort, limit=limit, cursor=cursor)
     else:
         hits, next_cursor = _ranked(
             backend,
@@ -140,14 +147,29 @@ def _with_related(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return tickets.select_related(*LIST_RELATED).prefetch_related("tags")
 
 
-def _newest_first(
-    tickets: QuerySet[Ticket], *, limit: int, cursor: str | None
+def _sorted(
+    tickets: QuerySet[Ticket], *, sort: str, limit: int, cursor: str | None
 ) -> tuple[list[Hit], str | None]:
-    if cursor:
-        tickets = tickets.filter(id__lt=_decode_cursor(cursor, "id"))
-    rows = list(_with_related(tickets).order_by("-id")[: limit + 1])
-    next_cursor = _encode_cursor("id", rows[limit - 1].pk) if len(rows) > limit else None
-    return [Hit(ticket=ticket, rank=None, snippet=None) for ticket in rows[:limit]], next_cursor
+    if sort == "created":
+        # One query: the rows of the page come straight from the newest-first scan.
+        if cursor:
+            tickets = tickets.filter(id__lt=_decode_created_cursor(cursor))
+        rows = list(_with_related(tickets).order_by("-id")[: limit + 1])
+        next_cursor = _encode_cursor("id", rows[limit - 1].pk) if len(rows) > limit else None
+        rows = rows[:limit]
+    else:
+        ids, next_cursor = sorted_ids(tickets, sort=sort, limit=limit, cursor=cursor)
+        by_id = {ticket.pk: ticket for ticket in _with_related(Ticket.objects.filter(pk__in=ids))}
+        rows = [by_id[pk] for pk in ids if pk in by_id]
+    return [Hit(ticket=ticket, rank=None, snippet=None) for ticket in rows], next_cursor
+
+
+def _decode_created_cursor(cursor: str) -> int:
+    """The id in a newest-first cursor: this module's ``id:N`` or ``ordering``'s form."""
+    try:
+        return _decode_cursor(cursor, "id")
+    except ValidationFailed:
+        return decode_sorted_cursor(cursor, "created")[1]
 
 
 def _ranked(
@@ -216,3 +238,51 @@ def _decode_cursor(cursor: str, kind: str) -> int:
         return number
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise ValidationFailed("invalid cursor", fields={"cursor": "invalid"}) from None
+
+
+# Saved views ------------------------------------------------------------------------------
+
+
+def view_list(*, user: User) -> list[SavedView]:
+    """The agent's own views and every shared view, by name (one query)."""
+    if not user.is_agent:
+        return []
+    return list(
+        SavedView.objects.filter(Q(owner=user) | Q(shared=True))
+        .select_related("owner")
+        .order_by("name", "id")[:MAX_VIEWS]
+    )
+
+
+def view_get(*, user: User, view_id: int) -> SavedView:
+    """A view ``user`` may use: their own or a shared one; NotFound otherwise."""
+    if not user.is_agent:
+        raise NotFound("no such view")
+    view = (
+        SavedView.objects.filter(Q(owner=user) | Q(shared=True), pk=view_id)
+        .select_related("owner")
+        .first()
+    )
+    if view is None:
+        raise NotFound("no such view")
+    return view
+
+
+def view_tickets(
+    *, user: User, view: SavedView, limit: int = 25, cursor: str | None = None
+) -> SearchPage:
+    """A page of the view's tickets, as ``user`` may see them (a shared view shows each
+    agent only their own visible tickets)."""
+    criteria = read_criteria(view.filters)
+    return search_tickets(
+        user=user,
+        query=view.query,
+        filters=criteria.filters,
+        limit=limit,
+        cursor=cursor,
+        sort=view.sort,
+    )
+
+
+def view_columns(view: SavedView) -> tuple[str, ...]:
+    return read_columns(view.columns)

@@ -6,7 +6,7 @@ never PermissionDenied, so numbers cannot be probed.
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from helpline.accounts.models import User
 from helpline.core.errors import NotFound, PermissionDenied
@@ -16,19 +16,22 @@ from helpline.tickets.states import ACTIVE, CUSTOMER_ACTIONS, Action, Status, ca
 
 
 def visible_tickets_filter(user: User) -> Q:
-    """A Q selecting the tickets ``user`` may see."""
+    """A Q selecting the tickets ``user`` may see.
+
+    Each alternative is a plain column test or ``IN`` an uncorrelated subquery, never a
+    correlated EXISTS: both databases can then answer the OR from the ticket indexes
+    (department, assignee, requester, organization, primary key) instead of testing every
+    row of the table.
+    """
     if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
     if user.is_admin:
         return Q()
     if user.is_agent:
-        in_my_departments = Exists(
-            DepartmentMembership.objects.filter(user=user, department=OuterRef("department"))
-        )
-        return Q(in_my_departments) | Q(assignee=user)
-    mine = Q(requester=user) | Q(
-        Exists(Ticket.collaborators.through.objects.filter(ticket=OuterRef("pk"), user=user))
-    )
+        my_departments = DepartmentMembership.objects.filter(user=user).values("department_id")
+        return Q(department_id__in=my_departments) | Q(assignee=user)
+    cc_tickets = Ticket.collaborators.through.objects.filter(user=user).values("ticket_id")
+    mine = Q(requester=user) | Q(pk__in=cc_tickets)
     org = user.organization
     if org is not None and org.shares_tickets:
         mine |= Q(organization=org)

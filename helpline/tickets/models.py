@@ -139,6 +139,27 @@ class Ticket(models.Model):
             models.Index(fields=["assignee", "status", "-id"], name="ticket_assignee_status"),
             models.Index(fields=["requester", "-id"], name="ticket_requester"),
             models.Index(fields=["status", "status_changed_at"], name="ticket_status_age"),
+            # Queue sorts (helpline.search.ordering) within a department or assignee queue,
+            # and over everything for admins; created_at for date filters.
+            models.Index(
+                fields=["department", "status", "updated_at", "id"], name="ticket_dept_updated"
+            ),
+            models.Index(
+                fields=["department", "status", "priority", "id"], name="ticket_dept_priority"
+            ),
+            models.Index(
+                fields=["department", "status", "resolution_due_at", "id"], name="ticket_dept_due"
+            ),
+            models.Index(
+                fields=["assignee", "status", "updated_at", "id"], name="ticket_assignee_updated"
+            ),
+            models.Index(
+                fields=["assignee", "status", "resolution_due_at", "id"], name="ticket_assignee_due"
+            ),
+            models.Index(fields=["updated_at", "id"], name="ticket_updated"),
+            models.Index(fields=["priority", "id"], name="ticket_priority"),
+            models.Index(fields=["resolution_due_at", "id"], name="ticket_due"),
+            models.Index(fields=["created_at", "id"], name="ticket_created"),
             # The SLA sweep reads only the tickets whose next check is due.
             models.Index(
                 fields=["sla_next_check_at"],

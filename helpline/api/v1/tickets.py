@@ -21,6 +21,15 @@ from helpline.api.v1.schemas import (
     TicketUpdateIn,
 )
 from helpline.core.errors import ValidationFailed
+from helpline.search.query import (
+    MAX_QUERY_LENGTH,
+    Filter,
+    ParsedQuery,
+    QuerySyntaxError,
+    parse_query,
+    read_filter,
+)
+from helpline.search.selectors import SearchPage, search_tickets
 from helpline.tickets import access, selectors, services
 from helpline.tickets.models import Ticket
 from helpline.tickets.states import Channel
@@ -93,13 +102,35 @@ def ticket_list(
     queue: Annotated[
         str | None, Query(description="Agents: mine, unassigned, department or all")
     ] = None,
-    cursor: Annotated[str | None, Query(max_length=100)] = None,
+    cursor: Annotated[str | None, Query(max_length=300)] = None,
     limit: Annotated[int, Query(description=f"1 to {selectors.MAX_PAGE}")] = 25,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_QUERY_LENGTH,
+            description='The search box language: `printer -toner "paper jam" tag:vpn`. '
+            "With words or phrases the tickets come best match first.",
+        ),
+    ] = None,
 ) -> TicketPage:
-    """The tickets the caller may see, newest first, a page at a time."""
+    """The tickets the caller may see, newest first (or best match first with ``q``), a page
+    at a time."""
     user = caller(request)
     # A set: "?status=new,new,…" must not grow the SQL IN list with the query string.
     statuses = {part.strip() for value in status or [] for part in value.split(",")}
+    if q is not None:
+        hits = ticket_search(
+            user,
+            q,
+            statuses=sorted(s for s in statuses if s),
+            department_id=department_id,
+            assignee=assignee,
+            requester=requester,
+            queue=queue,
+            cursor=cursor,
+            limit=limit,
+        )
+        return ticket_page(user, [hit.ticket for hit in hits.hits], hits.next_cursor)
     page = selectors.ticket_list(
         user=user,
         queue=queue,
@@ -110,10 +141,57 @@ def ticket_list(
         cursor=cursor,
         limit=limit,
     )
+    return ticket_page(user, page.items, page.next_cursor)
+
+
+def ticket_page(user: User, tickets: list[Ticket], next_cursor: str | None) -> TicketPage:
     member_of = access.member_department_ids(user) if user.is_agent else frozenset()
     return TicketPage(
-        items=[ticket_out(user, ticket, member_of=member_of) for ticket in page.items],
-        next_cursor=page.next_cursor,
+        items=[ticket_out(user, ticket, member_of=member_of) for ticket in tickets],
+        next_cursor=next_cursor,
+    )
+
+
+def parse_q(q: str) -> ParsedQuery:
+    """The query in ``q``, or a 400 naming the first problem in it."""
+    try:
+        return parse_query(q)
+    except QuerySyntaxError as error:
+        raise ValidationFailed(
+            f"q: {error.message} (at character {error.position + 1})",
+            fields={"q": error.message},
+        ) from None
+
+
+def ticket_search(
+    user: User,
+    q: str,
+    *,
+    statuses: list[str],
+    department_id: int | None,
+    assignee: str | None,
+    requester: str | None,
+    queue: str | None,
+    cursor: str | None,
+    limit: int,
+) -> SearchPage:
+    """``GET /tickets?q=``: the query, with the list's own parameters as more filters."""
+    parsed = parse_q(q)
+    extra: list[Filter] = []
+    for name, values in (("status", statuses), ("assignee", [assignee] if assignee else [])):
+        if values:
+            try:
+                extra.append(read_filter(name, values))
+            except QuerySyntaxError as error:
+                raise ValidationFailed(error.message, fields={name: "invalid"}) from None
+    if department_id is not None:
+        extra.append(Filter("dept", (str(department_id),)))
+    if requester == "me":
+        extra.append(Filter("requester", ("me",)))
+    elif requester:
+        raise ValidationFailed("requester must be me", fields={"requester": "invalid"})
+    return search_tickets(
+        user=user, query=parsed, filters=extra, queue=queue or None, limit=limit, cursor=cursor
     )
 
 

@@ -204,11 +204,7 @@ class PostgresBackend:
     # Queries --------------------------------------------------------------------------------
 
     def match_expression(self, text: ParsedQuery) -> str | None:
-        positive = ParsedQuery(
-            terms=tuple(term for term in text.terms if not term.negated),
-            phrases=tuple(phrase for phrase in text.phrases if not phrase.negated),
-        )
-        return to_pg_tsquery(positive)
+        return to_pg_tsquery(text.positive())
 
     def exclusion_expression(self, text: ParsedQuery) -> str | None:
         # to_pg_tsquery ANDs its items; an exclusion drops a ticket matching any of them.

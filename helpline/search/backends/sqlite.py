@@ -166,11 +166,7 @@ class SqliteBackend:
     # Queries --------------------------------------------------------------------------------
 
     def match_expression(self, text: ParsedQuery) -> str | None:
-        positive = ParsedQuery(
-            terms=tuple(term for term in text.terms if not term.negated),
-            phrases=tuple(phrase for phrase in text.phrases if not phrase.negated),
-        )
-        return to_fts5_match(positive)
+        return to_fts5_match(text.positive())
 
     def exclusion_expression(self, text: ParsedQuery) -> str | None:
         return to_fts5_exclusion_match(dataclasses.replace(text, filters=()))

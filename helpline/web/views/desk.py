@@ -18,7 +18,20 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from helpline.accounts.models import User
-from helpline.core.errors import DomainError
+from helpline.core.errors import DomainError, NotFound
+from helpline.search import selectors as search_selectors
+from helpline.search.criteria import (
+    COLUMNS,
+    DEFAULT_COLUMNS,
+    DEFAULT_SORT,
+    SORTS,
+    CriteriaError,
+    read_columns,
+    read_criteria,
+    read_sort,
+)
+from helpline.search.models import SavedView
+from helpline.search.selectors import Hit, search_tickets
 from helpline.tickets import access, selectors, services
 from helpline.tickets.models import Ticket
 from helpline.tickets.states import Action, Status
@@ -48,13 +61,41 @@ TAB_LABELS = {"mine": "Mine", "unassigned": "Unassigned", "department": "Departm
 
 @agent_required
 def queue(request: HttpRequest) -> HttpResponse:
+    """A queue tab or a saved view, in the chosen sort and columns, a keyset page at a time.
+
+    ``?view=<id>`` shows a saved view (its search text, filters, sort and columns); ``sort``
+    and ``columns`` in the URL override the view's or the defaults.
+    """
     user = request_user(request)
     name = request.GET.get("queue", "mine")
     cursor = request.GET.get("cursor") or None
     status = 200
-    page = selectors.Page(items=[], next_cursor=None)
+    hits: list[Hit] = []
+    next_cursor: str | None = None
+    views = search_selectors.view_list(user=user)
+    view = _chosen_view(views, request.GET.get("view"))
+    columns: tuple[str, ...] = DEFAULT_COLUMNS
+    sort = DEFAULT_SORT
     try:
-        page = selectors.ticket_list(user=user, queue=name, cursor=cursor, limit=PAGE_SIZE)
+        if request.GET.get("view") and view is None:
+            raise NotFound("no such view")
+        sort = read_sort(request.GET.get("sort") or (view.sort if view else None))
+        columns = read_columns(request.GET.getlist("columns") or (view.columns if view else []))
+        if view is not None:
+            page = search_tickets(
+                user=user,
+                query=view.query,
+                filters=read_criteria(view.filters).filters,
+                sort=sort,
+                cursor=cursor,
+                limit=PAGE_SIZE,
+            )
+        else:
+            page = search_tickets(user=user, queue=name, sort=sort, cursor=cursor, limit=PAGE_SIZE)
+        hits, next_cursor = page.hits, page.next_cursor
+    except CriteriaError as error:
+        messages.error(request, as_sentence(error.message))
+        status = 400
     except DomainError as error:
         messages.error(request, as_sentence(error.message))
         status = error.status
@@ -65,19 +106,37 @@ def queue(request: HttpRequest) -> HttpResponse:
             "label": TAB_LABELS.get(key, key),
             "title": title,
             "count": counts.get(key),
-            "current": key == name,
+            "capped": (counts.get(key) or 0) > selectors.COUNT_CAP,
+            "current": view is None and key == name,
         }
         for key, title in selectors.QUEUES.items()
     ]
     context = {
         "tabs": tabs,
         "queue": name,
-        "queue_label": selectors.QUEUES.get(name, "Queue"),
-        "page": page,
+        "queue_label": view.name if view else selectors.QUEUES.get(name, "Queue"),
+        "tickets": [hit.ticket for hit in hits],
+        "next_cursor": next_cursor,
         "cursor": cursor,
         "refused": status != 200,
+        "views": views,
+        "view": view,
+        "can_edit_view": view is not None and (view.owner_id == user.pk or user.is_admin),
+        "sort": sort,
+        "sorts": SORTS,
+        "columns": columns,
+        "column_labels": COLUMNS,
+        "column_headers": [(key, COLUMNS[key]) for key in columns],
+        "count_cap": selectors.COUNT_CAP,
     }
     return render(request, "web/desk/queue.html", context, status=status)
+
+
+def _chosen_view(views: list[SavedView], value: str | None) -> SavedView | None:
+    """The view picked in the URL among those the agent may use (already loaded)."""
+    if not value or not value.isascii() or not value.isdigit():
+        return None
+    return next((view for view in views if view.pk == int(value)), None)
 
 
 def agent_actions(user: User, ticket: Ticket) -> set[str]:

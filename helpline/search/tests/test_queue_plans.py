@@ -1,0 +1,179 @@
+"""Every supported queue, sort and filter reads tickets through an index: checked on the query
+plans (EXPLAIN) of the statements a page actually runs, over a few thousand tickets shaped
+like a desk's (most closed, spread over departments, agents and customers), never by timing.
+
+A statement may read tickets by key, by an index range, or walk an index (the primary key
+included) in the order asked for and stop at the page's LIMIT. What fails is reading the
+whole ticket table: a plain scan that then has to be sorted, or a scan for a customer, who
+sees only a small part of the desk.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+import re
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from helpline import factories
+from helpline.directory.models import DepartmentMembership
+from helpline.search.criteria import SORTS, read_criteria
+from helpline.search.selectors import search_tickets
+from helpline.tickets.models import Ticket
+from helpline.tickets.selectors import QUEUES, queue_counts
+
+TICKETS = 4000
+DEPARTMENTS = 8
+STATUSES = ["closed"] * 16 + ["resolved", "new", "open", "pending", "on_hold"]
+PRIORITIES = ["low", "medium", "medium", "medium", "high", "critical"]
+T0 = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+
+
+@pytest.fixture
+def busy_desk(desk) -> Any:
+    rng = random.Random(6)
+    departments = [desk.department, desk.other_department] + [
+        factories.department() for _ in range(DEPARTMENTS - 2)
+    ]
+    agents = [desk.l1, desk.l2, desk.l3, desk.outsider]
+    for department in departments[2:]:
+        agents += [factories.agent(departments=[department]) for _ in range(3)]
+    customers = [desk.customer, desk.other_customer] + [
+        factories.customer(organization=None) for _ in range(40)
+    ]
+    members: dict[int, list[Any]] = {}
+    for membership in DepartmentMembership.objects.select_related("user"):
+        members.setdefault(membership.department_id, []).append(membership.user)
+    start = Ticket.objects.order_by("-number").values_list("number", flat=True).first() or 0
+    rows = []
+    for n in range(TICKETS):
+        department = rng.choice(departments)
+        status = rng.choice(STATUSES)
+        created = T0 + datetime.timedelta(minutes=37 * n)
+        rows.append(
+            Ticket(
+                number=start + n + 1,
+                subject=f"Ticket {n}",
+                description="Something broke.",
+                status=status,
+                priority=rng.choice(PRIORITIES),
+                requester=rng.choice(customers),
+                organization=None,
+                department=department,
+                assignee=(
+                    rng.choice(members.get(department.pk, [None])) if rng.random() < 0.9 else None
+                ),
+                created_at=created,
+                updated_at=created + datetime.timedelta(minutes=rng.randrange(5000)),
+                resolution_due_at=(
+                    created + datetime.timedelta(hours=rng.randrange(8, 72))
+                    if rng.random() < 0.95
+                    else None
+                ),
+            )
+        )
+    Ticket.objects.bulk_create(rows)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return desk
+
+
+def plans_of(run: Any) -> list[tuple[str, str]]:
+    """(statement, plan) of every statement ``run`` sends that reads the ticket table."""
+    with CaptureQueriesContext(connection) as captured:
+        run()
+    found = []
+    with connection.cursor() as cursor:
+        for query in captured.captured_queries:
+            sql = query["sql"]
+            if not re.match(r'SELECT .*? FROM "tickets_ticket"', sql, re.S):
+                continue
+            prefix = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+            cursor.execute(prefix + sql)
+            found.append((sql, "\n".join(str(row[-1]) for row in cursor.fetchall())))
+    assert found, "nothing read the ticket table"
+    return found
+
+
+def assert_reads_tickets_by_index(plans: list[tuple[str, str]], *, may_walk: bool) -> None:
+    """``may_walk``: walking the primary key newest first until the page is full is fine
+    (an agent sees a good share of the desk); for a customer it would read the whole table."""
+    for sql, plan in plans:
+        if connection.vendor == "sqlite":
+            scans = re.findall(r"^SCAN tickets_ticket$", plan, re.M)
+            walking_in_order = may_walk and "TEMP B-TREE FOR ORDER BY" not in plan
+            assert not scans or walking_in_order, f"{sql}\n{plan}"
+        else:
+            assert "Seq Scan on tickets_ticket" not in plan, f"{sql}\n{plan}"
+
+
+@pytest.fixture
+def no_seq_scan_on_postgres() -> None:
+    """At a few thousand rows PostgreSQL rightly prefers reading the whole table: ask it for
+    the plan it would use at scale, when reading everything costs too much."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+
+
+@pytest.mark.parametrize("sort", list(SORTS))
+@pytest.mark.parametrize("queue", list(QUEUES))
+@pytest.mark.parametrize("who", ["l1", "admin"])
+def test_every_queue_and_sort_reads_tickets_through_an_index(
+    busy_desk, no_seq_scan_on_postgres, who, queue, sort
+):
+    user = getattr(busy_desk, who)
+
+    plans = plans_of(lambda: search_tickets(user=user, queue=queue, sort=sort, limit=25))
+
+    assert_reads_tickets_by_index(plans, may_walk=True)
+
+
+@pytest.mark.parametrize("sort", list(SORTS))
+@pytest.mark.parametrize("who", ["customer", "l1"])
+def test_a_users_own_list_reads_tickets_through_an_index(
+    busy_desk, no_seq_scan_on_postgres, who, sort
+):
+    user = getattr(busy_desk, who)
+
+    plans = plans_of(lambda: search_tickets(user=user, sort=sort, limit=25))
+
+    assert_reads_tickets_by_index(plans, may_walk=who != "customer")
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"status": ["open"]},
+        {"status": ["open", "pending"], "priority": ["critical"]},
+        {"department": ["network"]},
+        {"assignee": ["me"]},
+        {"assignee": ["none"], "status": ["new"]},
+        {"created_from": ["2026-01-10"], "created_to": ["2026-01-12"]},
+        {"updated_from": ["2026-01-20"]},
+    ],
+)
+@pytest.mark.parametrize("sort", list(SORTS))
+def test_every_filter_with_every_sort_reads_tickets_through_an_index(
+    busy_desk, no_seq_scan_on_postgres, filters, sort
+):
+    criteria = read_criteria(filters)
+
+    plans = plans_of(
+        lambda: search_tickets(
+            user=busy_desk.l1, filters=criteria.filters, sort=sort, queue="department"
+        )
+    )
+
+    assert_reads_tickets_by_index(plans, may_walk=False)
+
+
+@pytest.mark.parametrize("who", ["l1", "admin"])
+def test_queue_badges_are_counted_through_an_index(busy_desk, no_seq_scan_on_postgres, who):
+    plans = plans_of(lambda: queue_counts(user=getattr(busy_desk, who)))
+
+    assert_reads_tickets_by_index(plans, may_walk=False)
