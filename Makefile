@@ -56,5 +56,11 @@ test-postgres: $(VENV)/.installed-dev
 test-browser: $(VENV)/.installed-dev
 	$(BIN)/pytest -m browser
 
+# Seeds fresh databases under var/bench/ (SQLite, and PostgreSQL when reachable), serves them
+# and measures over HTTP; writes bench/results/<date>.md. BENCH_SIZES=10000,100000,1000000
+# adds the 1M run; see docs/benchmarks.md for the other BENCH_* settings.
+bench: $(VENV)/.installed
+	$(BIN)/python bench/run.py
+
 clean:
 	rm -rf $(VENV) var build *.egg-info

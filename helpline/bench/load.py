@@ -1,0 +1,335 @@
+"""A bounded, loopback-only HTTP load client and a peak-RSS sampler. Standard library only.
+
+``run_load`` sends ``requests`` requests from ``concurrency`` threads, each thread on its own
+keep-alive connection, and records every latency; ``RssSampler`` watches a process tree
+through ``/proc`` and keeps the peak resident set of each process in it.
+"""
+
+from __future__ import annotations
+
+import http.client
+import itertools
+import json
+import math
+import os
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Linear interpolation between closest ranks (as numpy's default); 0.0 when empty."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * fraction
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+@dataclass
+class Result:
+    """Latencies in seconds of the successful requests, and what failed."""
+
+    name: str
+    latencies: list[float] = field(default_factory=list)
+    wall: float = 0.0
+    statuses: Counter[int] = field(default_factory=Counter)
+    concurrency: int = 1
+    cpu_seconds: float | None = None  # server CPU (web workers + database) during the run
+
+    @property
+    def errors(self) -> int:
+        return sum(count for status, count in self.statuses.items() if status >= 400 or status == 0)
+
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies) / self.wall if self.wall > 0 else 0.0
+
+    def ms(self, fraction: float) -> float:
+        return percentile(self.latencies, fraction) * 1000
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "requests": len(self.latencies) + self.errors,
+            "ok": len(self.latencies),
+            "errors": self.errors,
+            "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
+            "concurrency": self.concurrency,
+            "p50_ms": round(self.ms(0.50), 2),
+            "p95_ms": round(self.ms(0.95), 2),
+            "p99_ms": round(self.ms(0.99), 2),
+            "max_ms": round(max(self.latencies, default=0.0) * 1000, 2),
+            "throughput_rps": round(self.throughput, 1),
+            "cpu_ms_per_request": (
+                round(self.cpu_seconds * 1000 / len(self.latencies), 2)
+                if self.cpu_seconds is not None and self.latencies
+                else None
+            ),
+        }
+
+
+class Client:
+    """One keep-alive HTTP/1.1 connection to a loopback server."""
+
+    def __init__(self, host: str, port: int, headers: Mapping[str, str] | None = None):
+        if host not in LOOPBACK:
+            raise ValueError(f"the load client only talks to loopback, not {host!r}")
+        self.host, self.port = host, port
+        self.headers = dict(headers or {})
+        self.cookies: dict[str, str] = {}
+        self._connection: http.client.HTTPConnection | None = None
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        form: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> tuple[int, bytes]:
+        sent = {**self.headers, **(headers or {})}
+        data: bytes | None = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            sent["Content-Type"] = "application/json"
+        elif form is not None:
+            data = urlencode(form).encode()
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
+        if self.cookies:
+            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        for attempt in (1, 2):
+            connection = self._connect()
+            try:
+                connection.request(method, path, body=data, headers=sent)
+                response = connection.getresponse()
+                payload = response.read()
+            except (ConnectionError, http.client.HTTPException):
+                self.close()
+                if attempt == 2:
+                    raise
+                continue
+            for header in response.headers.get_all("Set-Cookie") or []:
+                name, _, rest = header.partition("=")
+                self.cookies[name.strip()] = rest.split(";", 1)[0]
+            if response.headers.get("Connection", "").lower() == "close":
+                self.close()
+            return response.status, payload
+        raise AssertionError("unreachable")
+
+    def json(self, method: str, path: str, **options: Any) -> tuple[int, Any]:
+        status, payload = self.request(method, path, **options)
+        try:
+            return status, json.loads(payload or b"null")
+        except ValueError:
+            return status, None
+
+    def _connect(self) -> http.client.HTTPConnection:
+        if self._connection is None:
+            self._connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
+        return self._connection
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
+# One request of a load: given a client and the request's sequence number, its status.
+Action = Callable[[Client, int], int]
+
+
+def run_load(
+    name: str,
+    action: Action,
+    *,
+    requests: int,
+    concurrency: int,
+    make_client: Callable[[], Client],
+    warmup: int = 0,
+    max_seconds: float | None = None,
+) -> Result:
+    """Run ``action`` ``requests`` times from ``concurrency`` threads (after ``warmup``
+    untimed calls on one client). With ``max_seconds``, no request starts after that long,
+    so a slow endpoint ends with fewer requests instead of holding the run up."""
+    if requests < 1 or concurrency < 1:
+        raise ValueError("requests and concurrency must be positive")
+    result = Result(name, concurrency=min(concurrency, requests))
+    lock = threading.Lock()
+    numbers = itertools.count()
+    if warmup:
+        client = make_client()
+        for _ in range(warmup):
+            action(client, -1)
+        client.close()
+
+    deadline = math.inf if max_seconds is None else time.perf_counter() + max_seconds
+
+    def work() -> None:
+        client = make_client()
+        latencies, statuses = [], Counter[int]()
+        try:
+            while (number := next(numbers)) < requests and time.perf_counter() < deadline:
+                started = time.perf_counter()
+                try:
+                    status = action(client, number)
+                except (OSError, http.client.HTTPException):
+                    status = 0
+                elapsed = time.perf_counter() - started
+                statuses[status] += 1
+                if 0 < status < 400:
+                    latencies.append(elapsed)
+        finally:
+            client.close()
+            with lock:
+                result.latencies += latencies
+                result.statuses.update(statuses)
+
+    threads = [threading.Thread(target=work, daemon=True) for _ in range(result.concurrency)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    result.wall = time.perf_counter() - began
+    return result
+
+
+# --- memory ------------------------------------------------------------------------------------
+
+
+def children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        # The command name may hold spaces and parentheses: the ppid follows the last ")".
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        tree.setdefault(ppid, []).append(int(entry))
+    return tree
+
+
+def descendants(root: int) -> list[int]:
+    tree, found, todo = children(), [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += tree.get(pid, [])
+    return found
+
+
+def rss_bytes(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return handle.read().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return ""
+
+
+def role(pid: int, parent_cmdline: str) -> str:
+    command = cmdline(pid)
+    if "gunicorn" in command:
+        return "web worker" if "gunicorn" in parent_cmdline else "gunicorn master"
+    if "helpline worker" in command or command.endswith(" worker"):
+        return "task worker"
+    return "other"
+
+
+class RssSampler:
+    """Peak RSS per process under ``root``, sampled every ``interval`` seconds in a thread."""
+
+    def __init__(self, root: int, interval: float = 0.2):
+        self.root = root
+        self.interval = interval
+        self.peaks: dict[int, int] = {}
+        self.roles: dict[int, str] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> RssSampler:
+        self.sample()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sample()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.sample()
+
+    def sample(self) -> None:
+        tree = children()
+        parents = {child: parent for parent, kids in tree.items() for child in kids}
+        todo = [self.root]
+        while todo:
+            pid = todo.pop()
+            todo += tree.get(pid, [])
+            if pid not in self.roles:
+                self.roles[pid] = role(pid, cmdline(parents.get(pid, 0)))
+            self.peaks[pid] = max(self.peaks.get(pid, 0), rss_bytes(pid))
+
+    def by_role(self) -> dict[str, list[int]]:
+        """Peak RSS in bytes of each process, grouped by role, largest first."""
+        grouped: dict[str, list[int]] = {}
+        for pid, peak in self.peaks.items():
+            if peak:
+                grouped.setdefault(self.roles.get(pid, "other"), []).append(peak)
+        return {name: sorted(values, reverse=True) for name, values in grouped.items()}
+
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time ``pid`` has used so far (0.0 if it cannot be read)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+class CpuMeter:
+    """CPU time used by a changing set of processes between ``start`` and ``stop``.
+
+    On a machine busy with other work, latency measures the queue for the CPU as much as the
+    code; the CPU time the server spent per request does not depend on that."""
+
+    def __init__(self, pids: Callable[[], list[int]]):
+        self.pids = pids
+        self.before: dict[int, float] = {}
+
+    def start(self) -> None:
+        self.before = {pid: cpu_seconds(pid) for pid in self.pids()}
+
+    def stop(self) -> float:
+        return sum(max(cpu_seconds(pid) - self.before.get(pid, 0.0), 0.0) for pid in self.pids())

@@ -1,0 +1,277 @@
+"""The benchmark results as Markdown: machine facts, a table per database × N with the issue's
+targets beside each figure, growth with N, query counts, memory, query plans, extras.
+
+Pure module: it only formats the JSON the runner stores.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+MB = 1024 * 1024
+# Targets at 1M tickets on a 2-core machine (issue 6).
+TARGETS = {
+    "queue": ("p95_ms", 30.0, "p95 ≤ 30 ms"),
+    "search": ("p95_ms", 100.0, "p95 ≤ 100 ms"),
+    "detail": ("p95_ms", 50.0, "p95 ≤ 50 ms"),
+}
+CREATE_RATE = 300.0
+CREATE_P99 = 50.0
+DETAIL_QUERIES = 12
+RSS_LIMIT = 200 * MB
+GROWTH_LIMIT = 2.0
+NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
+
+
+def missed(value: float, limit: float, unit: str, *, at_most: bool = True) -> str:
+    """'met' or 'missed by X' for a figure against its target."""
+    if (value <= limit) if at_most else (value >= limit):
+        return "met"
+    gap = value - limit if at_most else limit - value
+    ratio = value / limit if at_most else (limit / value if value else float("inf"))
+    return f"**missed by {gap:,.1f} {unit}** ({ratio:.1f}×)"
+
+
+def verdict(measurement: dict[str, Any]) -> tuple[str, str]:
+    """(target text, verdict) for one measurement."""
+    kind = measurement["kind"]
+    if measurement.get("errors") and not measurement.get("ok"):
+        hint = measurement.get("server_error")
+        return "", "**failed** (no successful request)" + (f": `{hint}`" if hint else "")
+    if kind == "create":
+        rate = missed(measurement["throughput_rps"], CREATE_RATE, "tickets/s", at_most=False)
+        p99 = missed(measurement["p99_ms"], CREATE_P99, "ms")
+        text = "met" if rate == p99 == "met" else f"rate {rate}; p99 {p99}"
+        return f"≥ {CREATE_RATE:.0f}/s, p99 ≤ {CREATE_P99:.0f} ms", text
+    if kind in TARGETS:
+        key, limit, text = TARGETS[kind]
+        return text, missed(measurement[key], limit, "ms")
+    return "", ""
+
+
+def _cpu(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.1f}"
+
+
+def _ms(value: float) -> str:
+    return f"{value:,.1f}"
+
+
+def measurement_table(case: dict[str, Any]) -> list[str]:
+    lines = [
+        "| measurement | requests | errors | p50 ms | p95 ms | p99 ms | req/s | server CPU "
+        "ms/req | target (at 1M) | verdict |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
+    ]
+    for m in case.get("measurements", []):
+        target, text = verdict(m)
+        lines.append(
+            f"| {m['name']} | {m['requests']} | {m['errors']} | {_ms(m['p50_ms'])} | "
+            f"{_ms(m['p95_ms'])} | {_ms(m['p99_ms'])} | {m['throughput_rps']:,.1f} | "
+            f"{_cpu(m.get('cpu_ms_per_request'))} | {target} "
+            f"| {text} |"
+        )
+    return lines
+
+
+def query_table(case: dict[str, Any]) -> list[str]:
+    queries = case.get("probe", {}).get("queries", {})
+    if not queries:
+        return []
+    lines = ["| page or endpoint | status | SQL queries | target |", "|---|---:|---:|---|"]
+    for name, row in queries.items():
+        target = ""
+        if "500 entries" in name or "detail" in name:
+            target = f"≤ {DETAIL_QUERIES}: {missed(row['queries'], DETAIL_QUERIES, 'queries')}"
+        lines.append(
+            f"| {name} (`{row['path']}`) | {row['status']} | {row['queries']} | {target} |"
+        )
+    return lines
+
+
+def rss_table(case: dict[str, Any]) -> list[str]:
+    rss = case.get("rss") or {}
+    if not rss:
+        return []
+    lines = ["| process | peak RSS per process | target |", "|---|---|---|"]
+    for role in ("web worker", "task worker", "gunicorn master", "other"):
+        values = rss.get(role)
+        if not values:
+            continue
+        figures = ", ".join(f"{v / MB:,.0f} MB" for v in values)
+        target = ""
+        if role in ("web worker", "task worker"):
+            target = f"≤ 200 MB: {missed(max(values) / MB, RSS_LIMIT / MB, 'MB')}"
+        lines.append(f"| {role} | {figures} | {target} |")
+    return lines
+
+
+def growth(cases: list[dict[str, Any]]) -> list[str]:
+    """p95 of each queue and detail measurement at the largest N over the smallest."""
+    done = [c for c in cases if c.get("measurements")]
+    if len(done) < 2:
+        return []
+    small, large = min(done, key=lambda c: c["size"]), max(done, key=lambda c: c["size"])
+    before = {m["name"]: m for m in small["measurements"]}
+    lines = [
+        f"| measurement | p95 at {small['size']:,} | p95 at {large['size']:,} | growth | "
+        f"server CPU ms/req at {small['size']:,} → {large['size']:,} | CPU growth | "
+        "target (10k → 1M) |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for m in large["measurements"]:
+        if m["kind"] not in ("queue", "detail", "search") or m["name"] not in before:
+            continue
+        old = before[m["name"]]["p95_ms"]
+        ratio = m["p95_ms"] / old if old else float("inf")
+        cpu_old, cpu_new = before[m["name"]].get("cpu_ms_per_request"), m.get("cpu_ms_per_request")
+        cpu_ratio = cpu_new / cpu_old if cpu_old and cpu_new else None
+        target = ""
+        if m["kind"] in ("queue", "detail"):
+            # Judged on CPU per request when known: it does not depend on other load.
+            judged = cpu_ratio if cpu_ratio is not None else ratio
+            target = "≤ 2×: " + ("met" if judged <= GROWTH_LIMIT else f"**missed** ({judged:.1f}×)")
+        cpu_growth = f"{cpu_ratio:.2f}×" if cpu_ratio is not None else "–"
+        lines.append(
+            f"| {m['name']} | {_ms(old)} | {_ms(m['p95_ms'])} | {ratio:.2f}× | "
+            f"{_cpu(cpu_old)} → {_cpu(cpu_new)} | {cpu_growth} | {target} |"
+        )
+    return lines
+
+
+def shorten_sql(sql: str, limit: int = 160) -> str:
+    """The statement with a long column list before its first FROM cut to "…"."""
+    text = sql.strip()
+    head, separator, rest = text.partition(" FROM ")
+    if separator and head.upper().startswith("SELECT ") and len(head) > limit:
+        return f"SELECT … FROM {rest}"
+    return text
+
+
+def explain_blocks(case: dict[str, Any]) -> list[str]:
+    plans = case.get("probe", {}).get("explain", {})
+    lines: list[str] = []
+    for name, entry in plans.items():
+        lines += [
+            "<details>",
+            f"<summary>{name}</summary>",
+            "",
+            "```sql",
+            shorten_sql(entry["sql"]),
+            "```",
+            "",
+            "```",
+            entry["plan"].rstrip(),
+            "```",
+            "",
+            "</details>",
+            "",
+        ]
+    return lines
+
+
+def _load(values: Any) -> str:
+    return " / ".join(f"{v:.2f}" for v in values) if values else "?"
+
+
+def render(saved: dict[str, Any], day: str) -> str:
+    machine = saved.get("machine", {})
+    cases = sorted(
+        saved.get("cases", {}).values(),
+        key=lambda c: (
+            list(NAMES).index(c["database"]) if c["database"] in NAMES else 9,
+            c["size"],
+        ),
+    )
+    out = [
+        f"# Benchmark results, {day}",
+        "",
+        "Written by `make bench` (`helpline/bench/runner.py`); see `docs/benchmarks.md` for "
+        "how to run it and what each figure means. Targets are the issue's, for 1,000,000 "
+        "tickets on a 2-core machine; smaller sizes are held to them too, so growth shows.",
+        "",
+    ]
+    loads = [c.get("load_at_start", [0])[0] for c in cases if c.get("load_at_start")]
+    if (machine.get("load_at_start") or [0])[0] > 1.0 or any(v > 1.0 for v in loads):
+        out += [
+            "> **Loaded machine.** These figures were taken while other work ran on the same "
+            "machine (see the load averages below, 1/5/15 min); latencies are upper bounds "
+            "and throughput lower bounds of what an idle machine shows. The *server CPU ms/req* "
+            "column does not depend on that: it is the CPU time the web workers (and, on "
+            "PostgreSQL, the database backends) spent per request, the latency one request "
+            "would take on an idle core (I/O waits aside).",
+            "",
+        ]
+    out += [
+        "## Machine",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| CPUs | {machine.get('cpus')} × {machine.get('cpu') or '?'} |",
+        f"| memory | {machine.get('memory') or '?'} |",
+        f"| Python | {machine.get('python')} |",
+        f"| SQLite | {machine.get('sqlite')} |",
+        f"| PostgreSQL | {machine.get('postgres') or 'not reachable'} |",
+        f"| platform | {machine.get('platform')} |",
+        f"| load average at start | {_load(machine.get('load_at_start'))} |",
+        "",
+    ]
+    for note in saved.get("notes", {}).values():
+        out += [f"_{note}_", ""]
+    if saved.get("analysis"):
+        out += ["## Analysis", "", saved["analysis"].strip(), ""]
+    if cases:
+        config = next((c["config"] for c in cases if c.get("config")), {})
+        out += [
+            "Server: `helpline serve` (gunicorn, production settings, DEBUG off) with "
+            f"{config.get('web_workers', '?')} workers × {config.get('web_threads', '?')} "
+            "threads and the task worker, on a free loopback port. Client: "
+            f"{config.get('concurrency', '?')} threads on keep-alive connections, "
+            f"{config.get('requests', '?')} timed requests per read measurement after a "
+            f"warm-up, {config.get('creates', '?')} ticket creates.",
+            "",
+        ]
+    for database in NAMES:
+        chosen = [c for c in cases if c["database"] == database]
+        for case in chosen:
+            out += render_case(case)
+        lines = growth(chosen)
+        if lines:
+            out += [f"### {NAMES[database]}: growth with N", "", *lines, ""]
+    for database, found in (saved.get("extras") or {}).items():
+        for name, text in found.items():
+            out += [f"## `helpline {name}` ({NAMES.get(database, database)})", "", text, ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def render_case(case: dict[str, Any]) -> list[str]:
+    name = NAMES.get(case["database"], case["database"])
+    out = [f"## {name}, N = {case['size']:,}", ""]
+    if case.get("error"):
+        return [*out, f"**Run failed:** `{case['error'][:2000]}`", ""]
+    probe = case.get("probe", {})
+    tickets = probe.get("tickets")
+    seeded = (case.get("seed_output") or "").splitlines()
+    out += [
+        f"- data: {f'{tickets:,}' if tickets else '?'} tickets; {probe.get('vendor', '')}; "
+        f"seeded in {case.get('seed_s', '?')} s ({seeded[0] if seeded else ''}), "
+        f"migrated in {case.get('migrate_s', '?')} s",
+        f"- load average at start / end: {_load(case.get('load_at_start'))} → "
+        f"{_load(case.get('load_at_end'))}",
+    ]
+    if not probe.get("api_has_q", True):
+        out.append(
+            "- `GET /api/v1/tickets?q=` is not in the API yet: search was timed in-process "
+            "through `helpline.search.selectors.search_tickets` (no HTTP, one thread)."
+        )
+    out += ["", *measurement_table(case), ""]
+    queries = query_table(case)
+    if queries:
+        out += ["SQL queries per request (Django test client, in-process):", "", *queries, ""]
+    rss = rss_table(case)
+    if rss:
+        out += ["Peak memory during the run:", "", *rss, ""]
+    plans = explain_blocks(case)
+    if plans:
+        out += ["Query plans of the slowest query behind each request:", "", *plans]
+    return out

@@ -1,0 +1,176 @@
+"""The benchmark runner's plumbing: the load client, the report, and one whole run at a tiny N.
+
+Nothing here is timed: the figures are only checked to be there, never against a target.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from helpline.bench import report
+from helpline.bench.load import Client, RssSampler, percentile, run_load
+from helpline.bench.runner import Config, deep_cursor, postgres_database_url, run
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        status = 404 if self.path == "/missing" else 200
+        body = json.dumps({"path": self.path}).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def server():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd.server_address[1]
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_percentile_interpolates_between_ranks():
+    assert percentile([], 0.5) == 0.0
+    assert percentile([3.0], 0.99) == 3.0
+    assert percentile([1.0, 2.0, 3.0, 4.0, 5.0], 0.5) == 3.0
+    assert percentile([0.0, 10.0], 0.95) == pytest.approx(9.5)
+
+
+def test_load_client_makes_every_request_and_counts_errors_apart(server):
+    ok = run_load(
+        "ok",
+        lambda client, n: client.request("GET", f"/x/{n}")[0],
+        requests=7,
+        concurrency=3,
+        make_client=lambda: Client("127.0.0.1", server),
+        warmup=1,
+    )
+    failing = run_load(
+        "missing",
+        lambda client, n: client.request("GET", "/missing")[0],
+        requests=2,
+        concurrency=2,
+        make_client=lambda: Client("127.0.0.1", server),
+    )
+
+    assert len(ok.latencies) == 7 and ok.errors == 0 and ok.summary()["p99_ms"] > 0
+    assert failing.errors == 2 and failing.summary()["ok"] == 0
+
+
+def test_load_client_refuses_anything_but_loopback():
+    with pytest.raises(ValueError):
+        Client("example.com", 80)
+
+
+def test_rss_sampler_finds_this_process():
+    import os
+
+    with RssSampler(os.getpid(), interval=0.05) as rss:
+        pass
+
+    assert rss.peaks[os.getpid()] > 0
+
+
+def test_a_missed_target_says_by_how_much():
+    assert report.missed(20.0, 30.0, "ms") == "met"
+    assert report.missed(45.0, 30.0, "ms") == "**missed by 15.0 ms** (1.5×)"
+    assert report.missed(150.0, 300.0, "tickets/s", at_most=False).startswith("**missed by 150.0")
+
+
+def test_report_shows_targets_growth_and_a_failed_case():
+    def case(size: int, p95: float) -> dict:
+        row = {
+            "kind": "queue", "name": "queue first page (API)", "requests": 2, "ok": 2,
+            "errors": 0, "p50_ms": p95 / 2, "p95_ms": p95, "p99_ms": p95, "throughput_rps": 9.0,
+        }  # fmt: skip
+        return {"database": "sqlite", "size": size, "measurements": [row], "seed_output": "x"}
+
+    saved = {
+        "machine": {"cpus": 2, "load_at_start": [0.1, 0.1, 0.1]},
+        "cases": {
+            "sqlite-10": case(10, 10.0),
+            "sqlite-1000": case(1000, 45.0),
+            "postgres-10": {"database": "postgres", "size": 10, "error": "boom"},
+        },
+    }
+
+    text = report.render(saved, "2026-11-26")
+
+    assert "## SQLite, N = 1,000" in text
+    assert "**missed by 15.0 ms** (1.5×)" in text
+    assert "4.50×" in text and "**missed** (4.5×)" in text
+    assert "**Run failed:** `boom`" in text
+
+
+def test_long_select_lists_are_shortened_in_the_plans():
+    sql = "SELECT " + ", ".join(f'"t"."c{i}"' for i in range(60)) + ' FROM "t" WHERE x = 1'
+
+    assert report.shorten_sql(sql) == 'SELECT … FROM "t" WHERE x = 1'
+    assert report.shorten_sql("SELECT a FROM t") == "SELECT a FROM t"
+
+
+def test_config_reads_the_environment():
+    config = Config.from_env(
+        {
+            "BENCH_SIZES": "50,1_000",
+            "BENCH_DATABASES": "sqlite",
+            "BENCH_REQUESTS": "2",
+            "DATABASE_URL": "postgres://u@db:5432/prod",
+        }
+    )
+
+    assert config.sizes == [50, 1000] and config.databases == ["sqlite"]
+    assert config.requests == 2
+    assert postgres_database_url(config.postgres_url, "bench_50") == "postgres://u@db:5432/bench_50"
+
+
+def test_deep_cursor_points_half_way_down_an_id_keyset():
+    import base64
+
+    first = base64.urlsafe_b64encode(b"id:990").decode().rstrip("=")
+    deep = deep_cursor(first, 1000)
+
+    assert base64.urlsafe_b64decode(deep + "=" * (-len(deep) % 4)) == b"id:500"
+    assert deep_cursor(None, 1000) is None
+    assert deep_cursor("opaque!", 1000) == "opaque!"
+
+
+def test_a_whole_run_at_a_tiny_size_writes_the_results(tmp_path: Path):
+    config = Config(
+        sizes=[50],
+        databases=["sqlite"],
+        requests=2,
+        creates=2,
+        concurrency=2,
+        web_workers=1,
+        web_threads=2,
+        extras=False,
+        var=tmp_path / "var",
+        results=tmp_path / "results",
+        warmup=1,
+    )
+
+    path = run(config)
+
+    text = path.read_text()
+    saved = json.loads(path.with_suffix(".json").read_text())
+    case = saved["cases"]["sqlite-50"]
+    assert "error" not in case, case.get("error")
+    assert "## SQLite, N = 50" in text and "ticket create (API POST)" in text
+    assert all(m["ok"] >= 1 for m in case["measurements"]), case["measurements"]
+    assert case["probe"]["long_thread_entries"] == 500
+    assert case["rss"]["web worker"]
