@@ -19,7 +19,8 @@ def test_queue_page_query_count_does_not_grow_with_rows(
     for n in range(30):
         desk.ticket(subject=f"Ticket {n}", tags=["printer", f"t{n}"])
     client.force_login(desk.l1)
-    with django_assert_max_num_queries(5):
+    # session, user, saved views picker, tickets, their tags, the capped badge counts
+    with django_assert_max_num_queries(6):
         response = client.get("/desk/?queue=all")
     assert response.content.count(b'data-label="Number"') == 25
 
@@ -30,7 +31,9 @@ def test_agent_ticket_page_query_count_does_not_grow_with_the_thread(
     ticket = desk.ticket(tags=["vpn"], attachments=[upload()])
     _thread(desk, ticket, upload, 50)
     client.force_login(desk.l1)
-    with django_assert_max_num_queries(14):
+    # 14 for the ticket, its thread, files, tags and audit trail; the SLA policy list of the
+    # policy form and the mail log cost one each. Knowledge and time panels load after the page.
+    with django_assert_max_num_queries(16):
         response = client.get(f"/desk/tickets/{ticket.number}/")
     assert response.content.count(b'class="entry entry-note"') == 25
 
