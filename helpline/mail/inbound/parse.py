@@ -337,7 +337,8 @@ def _part_text(part: Message, defects: list[str]) -> str:
 
 def _decode_bytes(payload: bytes, charset: str | None, where: str, defects: list[str]) -> str:
     """Decode with the declared charset; on an unknown charset or bytes that do not fit it,
-    try UTF-8 and fall back to Latin-1 (which decodes anything), noting a defect."""
+    try UTF-8, then Windows-1252 (what mail mislabelled as UTF-8 or ASCII nearly always is),
+    then Latin-1 (which decodes anything), noting a defect."""
     label = (charset or "us-ascii").strip().strip('"').lower()
     codec = ""
     try:
@@ -352,12 +353,15 @@ def _decode_bytes(payload: bytes, charset: str | None, where: str, defects: list
         return payload.decode("utf-8")
     except UnicodeError:
         pass
-    if codec not in ("", "ascii"):
+    if codec not in ("", "ascii", "utf-8"):
         try:
             return payload.decode(codec, errors="replace")
         except (UnicodeError, LookupError):  # codecs such as idna fail even so
             pass
-    return payload.decode("latin-1")
+    try:
+        return payload.decode("cp1252")
+    except UnicodeError:  # the five bytes cp1252 leaves undefined
+        return payload.decode("latin-1")
 
 
 _EXTENSIONS = {
