@@ -61,6 +61,14 @@ INSTALLED_APPS = [
     "helpline.bench",
     "helpline.search",
     "helpline.notifications",
+    "helpline.kb",
+    "helpline.catalog",
+    "helpline.rules",
+    "helpline.intake",
+    "helpline.mail",
+    "helpline.webhooks",
+    "helpline.csat",
+    "helpline.timetrack",
     "helpline.web",
 ]
 
@@ -74,6 +82,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "helpline.web.middleware.UserTimezoneMiddleware",
 ]
 
 ROOT_URLCONF = "helpline.urls"
@@ -160,6 +169,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = envint("MAX_REQUEST_BYTES", 2 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 HELPLINE_MAX_ATTACHMENT_BYTES = envint("MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
 HELPLINE_MAX_ATTACHMENTS = envint("MAX_ATTACHMENTS", 10)
+# POST /api/tickets.json (helpline.intake): largest request body, attachments included.
+HELPLINE_INTAKE_MAX_BYTES = envint("INTAKE_MAX_BYTES", 25 * 1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FILES = HELPLINE_MAX_ATTACHMENTS + 1
 
 # Tasks: the database backend by default; RQ on Redis to scale out (TASKS_BACKEND=rq).
@@ -177,6 +188,16 @@ else:
 # Mail out: EMAIL_URL (smtp://user:pass@host:587?tls=1), default files under var/mail.
 EMAIL_URL = os.environ.get("EMAIL_URL", "")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Helpline <helpdesk@helpline.invalid>")
+# Mail out (helpline.notifications): replies to our mail go to SUPPORT_EMAIL (the mailbox mail
+# ingestion reads; default the From address); Message-IDs use MAIL_DOMAIN (default SITE_URL's
+# host). Failed sends are retried MAIL_MAX_ATTEMPTS times with backoff, then given up.
+HELPLINE_SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "")
+HELPLINE_MAIL_DOMAIN = os.environ.get("MAIL_DOMAIN", "")
+HELPLINE_MAIL_MAX_ATTEMPTS = envint("MAIL_MAX_ATTEMPTS", 6)
+# Webhooks (helpline.webhooks): seconds to connect and to read the answer; attempts.
+HELPLINE_WEBHOOK_CONNECT_TIMEOUT = float(os.environ.get("WEBHOOK_CONNECT_TIMEOUT", "5"))
+HELPLINE_WEBHOOK_READ_TIMEOUT = float(os.environ.get("WEBHOOK_READ_TIMEOUT", "10"))
+HELPLINE_WEBHOOK_MAX_ATTEMPTS = envint("WEBHOOK_MAX_ATTEMPTS", 8)
 
 
 def _mailer(url: str) -> dict:
@@ -208,6 +229,13 @@ def _mailer(url: str) -> dict:
 
 
 MAILERS = {"default": _mailer(EMAIL_URL)}
+
+# Mail in (helpline.mail, docs/mail.md): loop protection and polling.
+HELPLINE_MAIL_RATE_LIMIT = envint("MAIL_RATE_LIMIT_PER_HOUR", 30)  # per sender; then quarantine
+HELPLINE_MAIL_UNKNOWN_SENDER = os.environ.get("MAIL_UNKNOWN_SENDER", "new_ticket")  # or quarantine
+HELPLINE_MAIL_POLL_BATCH = envint("MAIL_POLL_BATCH", 200)  # messages per mailbox per poll
+HELPLINE_MAIL_IMAP_TIMEOUT = envint("MAIL_IMAP_TIMEOUT", 60)  # seconds
+HELPLINE_MAIL_IMAP_CAFILE = os.environ.get("MAIL_IMAP_CAFILE", "")  # extra CA for IMAP TLS
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", False)

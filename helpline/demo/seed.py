@@ -240,6 +240,12 @@ def seed() -> DemoLogins:
         "customer@northwind.example", "Nora Northwind", organization=northwind
     )
 
+    from helpline.kb.demo import seed_knowledge
+
+    seed_knowledge(author=agents[("Helpdesk Support", 2)], admin=admin, topics=topics)
+    from helpline.rules.demo import seed_rules
+
+    seed_rules()
     _seed_tickets(
         topics=topics,
         categories=categories,

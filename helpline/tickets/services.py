@@ -32,6 +32,7 @@ from helpline.core.errors import (
 from helpline.core.html import render_markdown
 from helpline.directory.models import Category, Department, HelpTopic, Tag, Team
 from helpline.notifications import events as notify
+from helpline.sla.models import Policy
 from helpline.sla.services import sla_record_events, sla_refresh
 from helpline.tickets import access
 from helpline.tickets.assignment import pick_agent
@@ -354,7 +355,7 @@ def ticket_create(
             updated_at=now,
             status_changed_at=now,
         )
-        agent = pick_agent(department_id=department.pk, level=1)
+        agent = pick_agent(department_id=department.pk, level=1, tags=tags)
         if agent is not None:
             _assign(ticket, agent)
         sla_refresh(ticket, now=now)
@@ -674,6 +675,7 @@ def ticket_escalate(
             department_id=target_department.pk,
             level=ticket.support_level,
             exclude_ids=(actor.pk,),
+            tags=[tag.name for tag in ticket.tags.all()],
         )
         changed = ["support_level", "department", "team", *_assign(ticket, new_agent)]
         if ticket.status == Status.NEW:
@@ -762,4 +764,92 @@ def ticket_update(
             before=before,
             after=after,
         )
+    return ticket
+
+
+def ticket_set_sla_policy(
+    *,
+    actor: User,
+    ticket: Ticket,
+    policy: Policy,
+    reason: str,
+    expected_version: int | None = None,
+) -> Ticket:
+    """Put the ticket under another SLA policy (agents, with a reason kept as an internal
+    note); its due times are recomputed from creation under the new policy's targets."""
+    access.check_is_agent(actor, "change a ticket's SLA policy")
+    reason = _clean_text(reason, field="reason", max_length=5000)
+    with transaction.atomic():
+        ticket = _lock(ticket, expected_version)
+        access.check_can_act(actor, ticket, Action.OPEN)
+        if ticket.is_closed:
+            raise InvalidTransition("closed tickets cannot be changed")
+        if ticket.sla_policy_id == policy.pk:
+            raise ValidationFailed(
+                "the ticket is under this policy already", fields={"policy": "unchanged"}
+            )
+        before = _snapshot(ticket, ["sla_policy", "resolution_due_at"])
+        ticket.sla_policy = policy
+        _add_entry(ticket, kind=EntryKind.NOTE, author=actor, body=f"SLA policy changed: {reason}")
+        _save(ticket, ["sla_policy"])
+        audit_record(
+            actor=actor,
+            action="ticket.sla_policy",
+            obj=ticket,
+            ticket=ticket,
+            before=before,
+            after=_snapshot(ticket, ["sla_policy", "resolution_due_at"]),
+            note=reason,
+        )
+    return ticket
+
+
+def ticket_route(
+    *, actor: User, ticket: Ticket, department: Department, reassign: bool = True
+) -> Ticket:
+    """Move the ticket to another department at its support level (routing by an agent or an
+    automation rule; unlike escalation it needs no note and keeps the level).
+
+    An assignee who is not a member of the new department (admins always are) loses the
+    ticket; with ``reassign`` the new department's assignment strategy picks someone.
+    """
+    access.check_is_agent(actor, "route tickets")
+    if not department.is_active:
+        raise ValidationFailed(
+            f"{department} does not take tickets", fields={"department": "inactive"}
+        )
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        access.check_can_act(actor, ticket, Action.OPEN)
+        if ticket.is_closed:
+            raise InvalidTransition("this ticket is closed")
+        if ticket.department_id == department.pk:
+            return ticket
+        before = _snapshot(ticket, ["department", "assignee"])
+        ticket.department = department
+        changed = ["department"]
+        assignee = ticket.assignee
+        keeps = assignee is not None and (
+            assignee.is_admin or access.is_member(assignee, department.pk)
+        )
+        new_agent = None
+        if not keeps:
+            if reassign:
+                new_agent = pick_agent(
+                    department_id=department.pk,
+                    level=ticket.support_level,
+                    tags=[tag.name for tag in ticket.tags.all()],
+                )
+            changed += _assign(ticket, new_agent)
+        _save(ticket, changed, reselect_policy=True)
+        audit_record(
+            actor=actor,
+            action="ticket.route",
+            obj=ticket,
+            ticket=ticket,
+            before=before,
+            after=_snapshot(ticket, ["department", "assignee"]),
+        )
+        if new_agent is not None:
+            notify.ticket_assigned(ticket, new_agent)
     return ticket

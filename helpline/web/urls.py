@@ -4,9 +4,11 @@
 ``/tickets/<number>/`` is the link notification emails carry.
 """
 
-from django.urls import path
+from django.urls import include, path
 
+from helpline.notifications import views as notification_views
 from helpline.web.views import attachments, auth, desk, portal
+from helpline.web.views import sla as sla_views
 
 urlpatterns = [
     path("", auth.home, name="home"),
@@ -26,15 +28,38 @@ urlpatterns = [
     ),
     # Agent workspace.
     path("desk/", desk.queue, name="desk_queue"),
+    path("", include("helpline.web.views.search")),  # search pages and saved views
     path("desk/tickets/<int:number>/", desk.ticket_detail, name="desk_ticket"),
     path("desk/tickets/<int:number>/reply/", desk.ticket_reply, name="desk_reply"),
     path("desk/tickets/<int:number>/note/", desk.ticket_note, name="desk_note"),
     path("desk/tickets/<int:number>/take/", desk.ticket_take, name="desk_take"),
+    path(
+        "desk/tickets/<int:number>/sla-policy/", sla_views.ticket_sla_policy, name="desk_sla_policy"
+    ),
+    path("sla/", sla_views.sla_public, name="sla_public"),
     path("desk/tickets/<int:number>/assign/", desk.ticket_assign, name="desk_assign"),
     path("desk/tickets/<int:number>/escalate/", desk.ticket_escalate, name="desk_escalate"),
     path(
         "desk/tickets/<int:number>/<slug:action>/",
         desk.ticket_transition,
         name="desk_transition",
+    ),
+    # In-app notifications (helpline.notifications).
+    path("desk/notifications/", notification_views.notification_list, name="notifications"),
+    path("desk/notifications/bell/", notification_views.bell, name="notification_bell"),
+    path(
+        "desk/notifications/read-all/",
+        notification_views.mark_all_read,
+        name="notifications_read_all",
+    ),
+    path(
+        "desk/notifications/<int:notification_id>/read/",
+        notification_views.mark_read,
+        name="notification_read",
+    ),
+    path(
+        "desk/notifications/preferences/",
+        notification_views.preferences,
+        name="notification_preferences",
     ),
 ]

@@ -12,6 +12,18 @@ from django.http import HttpRequest
 from ninja import NinjaAPI, Status
 
 from helpline.api.v1 import actions, auth, directory, threads, tickets
+from helpline.api.v1 import catalog as catalog_api
+from helpline.api.v1 import csat as csat_api
+from helpline.api.v1 import kb as kb_api
+from helpline.api.v1 import macros as macros_api
+from helpline.api.v1 import metrics as metrics_api
+from helpline.api.v1 import notifications as notifications_api
+from helpline.api.v1 import rules as rules_api
+from helpline.api.v1 import search as search_api
+from helpline.api.v1 import sla as sla_api
+from helpline.api.v1 import timetrack as timetrack_api
+from helpline.api.v1 import views as views_api
+from helpline.api.v1 import webhooks as webhooks_api
 from helpline.api.v1.errors import install_handlers
 from helpline.api.v1.schemas import HealthOut
 
@@ -49,3 +61,15 @@ api.add_router("", tickets.router)
 api.add_router("", threads.router)
 api.add_router("", actions.router)
 api.add_router("", directory.router)
+api.add_router("", rules_api.router)
+api.add_router("", macros_api.router)
+api.add_router("", kb_api.router)
+api.add_router("", catalog_api.router)
+api.add_router("", notifications_api.router)
+api.add_router("", webhooks_api.router)
+api.add_router("", sla_api.router)
+api.add_router("", search_api.router)
+api.add_router("", views_api.router)
+api.add_router("", csat_api.router)
+api.add_router("", timetrack_api.router)
+api.add_router("", metrics_api.router)

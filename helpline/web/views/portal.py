@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from helpline.catalog import views as catalog_views
 from helpline.core.errors import DomainError
 from helpline.tickets import access, selectors, services
 from helpline.tickets.models import Ticket
@@ -62,6 +63,9 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
 @customer_required("desk_queue")
 def ticket_new(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
+    refusal = catalog_views.refusal_response(request)  # admin: only catalog requests
+    if refusal is not None:
+        return refusal
     status = 200
     topics = selectors.help_topics_for(user=user)
     if request.method != "POST":

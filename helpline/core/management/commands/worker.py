@@ -16,6 +16,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections, connection
 
+from helpline.mail.imap import poll_step
+from helpline.rules.sweep import sweep_time_rules
 from helpline.sla.sweeps import run_sweeps
 
 log = logging.getLogger("helpline.worker")
@@ -28,6 +30,8 @@ def sweep_forever(stop: threading.Event, interval: float) -> None:
             report = run_sweeps()
             if report.total() or report.errors:
                 log.info("sweeps: %s", report)
+            poll_step()  # mail in: new mail from the IMAP mailboxes (helpline.mail)
+            sweep_time_rules()  # automation rules with a time-based trigger
         except Exception:  # keep sweeping next minute; the error is logged
             log.exception("sweeps failed")
         finally:
@@ -52,6 +56,7 @@ class Command(BaseCommand):
         sweeper = None
         if options["batch"] and not options["no_sweeps"]:
             run_sweeps()
+            poll_step()
         elif not options["no_sweeps"]:
             sweeper = threading.Thread(
                 target=sweep_forever,
