@@ -75,3 +75,14 @@ def pending_reminder(ticket: Ticket) -> None:
 
 def ticket_closed_automatically(ticket: Ticket) -> None:
     _later("ticket_autoclosed", ticket.pk)
+
+
+def sla_events(items: list[tuple[Ticket, str, str]]) -> None:
+    """Many SLA warnings and breaches at once, ``(ticket, target, state)`` each (the SLA
+    sweep's batch): ONE task on commit that sends what :func:`sla_event` would for each."""
+    if not items:
+        return
+    from helpline.notifications.tasks import send_ticket_notifications
+
+    payload = [[f"sla_{state}", ticket.pk, target] for ticket, target, state in items]
+    transaction.on_commit(partial(send_ticket_notifications.enqueue, items=payload))

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from django.tasks import task
 
 from helpline.notifications import services
+
+log = logging.getLogger(__name__)
 
 
 @task()
@@ -26,3 +31,17 @@ def send_ticket_notification(
 def deliver_outbound(message_id: int) -> bool:
     """One attempt at sending an outbox message (if it is still due)."""
     return services.outbound_deliver(message_id)
+
+
+@task()
+def send_ticket_notifications(items: list[list[Any]]) -> int:
+    """:func:`send_ticket_notification` for many ``[event, ticket_id, detail]`` items in one
+    task (the SLA sweep's batch). One failing item is logged and does not stop the others;
+    returns how many messages went out."""
+    sent = 0
+    for event, ticket_id, detail in items:
+        try:
+            sent += services.notification_send(event=event, ticket_id=ticket_id, detail=detail)
+        except Exception:
+            log.exception("notification %s for ticket id %s failed", event, ticket_id)
+    return sent

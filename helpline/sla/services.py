@@ -160,6 +160,40 @@ def sla_record_events(ticket: Ticket, events: list[SlaEvent], *, actor: object =
         notify.sla_event(ticket, target=event.target, state=event.state.value)
 
 
+def sla_record_events_many(
+    items: list[tuple[Ticket, list[SlaEvent]]], *, actor: object = None
+) -> int:
+    """:func:`sla_record_events` for many tickets at once (the SLA sweep's batch): the same
+    audit events in one INSERT and the notifications as one task. Call inside the transaction
+    that saved the tickets; returns how many events were recorded."""
+    from helpline.audit.services import AuditEntry, audit_record_many
+    from helpline.notifications import events as notify
+
+    entries: list[AuditEntry] = []
+    notices: list[tuple[Ticket, str, str]] = []
+    for ticket, events in items:
+        for event in events:
+            kind = "warning" if event.state is engine.TargetState.WARNING else "breach"
+            due = getattr(ticket, f"{event.target}_due_at")
+            entries.append(
+                AuditEntry(
+                    actor=actor,
+                    action=f"sla.{kind}",
+                    obj=ticket,
+                    ticket=ticket,
+                    after={
+                        f"{event.target}_state": event.state.value,
+                        f"{event.target}_due_at": due,
+                    },
+                    note=f"{event.target.replace('_', ' ')} {kind}",
+                )
+            )
+            notices.append((ticket, event.target, event.state.value))
+    audit_record_many(entries)
+    notify.sla_events(notices)
+    return len(entries)
+
+
 # --- configuration: calendars and policies (admins) ---------------------------------------------
 
 CALENDAR_FIELDS = ("name", "timezone", "weekly", "holidays", "country", "subdivision")

@@ -12,6 +12,8 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from helpline import factories
 from helpline.accounts.selectors import SYSTEM_EMAIL
@@ -401,3 +403,71 @@ def test_a_failed_auto_close_does_not_stop_the_others(desk, time_machine, sweep,
     assert report.errors == [f"auto-close {broken.pk}: disk full"]
     assert fresh(healthy).status == "closed"
     assert fresh(broken).status == "resolved"
+
+
+# --- the SLA sweep in batches ---------------------------------------------------------------
+
+
+def sla_sweep_queries(time_machine, at) -> tuple[int, sweeps.SweepReport]:
+    """The queries one SLA sweep makes at ``at`` (on-commit effects not run)."""
+    time_machine.move_to(at, tick=False)
+    report = sweeps.SweepReport()
+    with CaptureQueriesContext(connection) as queries:
+        sweeps.sweep_sla(now=at, report=report)
+    return len(queries), report
+
+
+def test_the_sla_sweep_makes_as_many_queries_for_thirty_due_tickets_as_for_two(
+    managed, time_machine
+):
+    for _ in range(2):
+        new_ticket(managed, time_machine)
+    few, report = sla_sweep_queries(time_machine, START + timedelta(minutes=60))
+    assert report.sla_events == 2
+    for _ in range(30):
+        new_ticket(managed, time_machine, at=START + timedelta(minutes=60))
+    many, report = sla_sweep_queries(time_machine, START + timedelta(minutes=120))
+    assert report.sla_events == 30
+    assert report.errors == []
+    assert many == few <= 10
+    assert AuditEvent.objects.filter(action="sla.breach").count() == 32
+
+
+def test_the_sla_sweep_goes_on_batch_after_batch_until_nothing_is_due(
+    managed, time_machine, sweep, monkeypatch
+):
+    monkeypatch.setattr(sweeps, "BATCH", 5)
+    tickets = [new_ticket(managed, time_machine) for _ in range(12)]
+    report = sweep(time_machine, START + timedelta(minutes=60))
+    assert report.sla_events == 12
+    assert {fresh(ticket).first_response_state for ticket in tickets} == {"breached"}
+    assert len([s for s in subjects() if "SLA BREACHED" in s]) == 12 * 2  # assignee, manager
+
+
+def test_a_ticket_failing_in_the_batch_write_does_not_stop_the_others(
+    managed, time_machine, sweep, monkeypatch
+):
+    from helpline.notifications import events as notify
+
+    healthy = [new_ticket(managed, time_machine) for _ in range(2)]
+    broken = new_ticket(managed, time_machine)
+    healthy.append(new_ticket(managed, time_machine))
+    original = notify.sla_events
+
+    def failing(items):
+        if any(ticket.pk == broken.pk for ticket, _, _ in items):
+            raise RuntimeError("disk full")
+        return original(items)
+
+    monkeypatch.setattr(notify, "sla_events", failing)
+    report = sweep(time_machine, START + timedelta(minutes=60))
+    assert report.errors == [f"sla {broken.pk}: disk full"]
+    assert report.sla_events == 3
+    for ticket in healthy:
+        assert audit_count("sla.breach", ticket) == 1
+        assert fresh(ticket).first_response_state == "breached"
+    assert audit_count("sla.breach", broken) == 0
+    broken = fresh(broken)
+    assert broken.first_response_state == "ok"  # rolled back: tried again next minute
+    assert broken.sla_next_check_at is not None
+    assert not any(s.startswith(f"[#{broken.number}]") for s in subjects())
