@@ -47,11 +47,14 @@ format: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy helpline
 
+# The suite runs on every core (pytest-xdist); a test file stays in one process.
+PYTEST_PARALLEL ?= -n auto --dist loadfile
+
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_PARALLEL)
 
 test-postgres: $(VENV)/.installed-dev
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest -m "not browser"
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest $(PYTEST_PARALLEL) -m "not browser"
 
 test-browser: $(VENV)/.installed-dev
 	$(BIN)/pytest -m browser
