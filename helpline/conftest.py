@@ -30,3 +30,19 @@ def desk(db: None) -> Any:
 
 def is_postgres() -> bool:
     return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that commits (``transaction=True``, a live server) ``serial``.
+
+    Such a test empties the database when it ends, migration rows included (content types,
+    the system user, the ticket counter), and the next test in the same process would see
+    none of them. ``make test`` runs the other tests on every core first, then these in one
+    process, where pytest-django orders them last.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        commits = marker is not None and bool(marker.kwargs.get("transaction"))
+        fixtures = getattr(item, "fixturenames", ())
+        if commits or "live_server" in fixtures or "transactional_db" in fixtures:
+            item.add_marker("serial")
