@@ -49,13 +49,13 @@ typecheck: $(VENV)/.installed-dev
 
 # The suite runs on every core (pytest-xdist; a test file stays in one process), then the
 # tests that commit (marked serial in helpline/conftest.py) in one process.
-# TEST_SELECT narrows both runs, e.g. TEST_SELECT=" and not browser".
+# TEST_SELECT narrows both runs, e.g. TEST_SELECT="and not browser".
 PYTEST_PARALLEL ?= -n auto --dist loadfile
 TEST_SELECT ?=
 
 test: lint
-	$(BIN)/pytest $(PYTEST_PARALLEL) -m "not serial$(TEST_SELECT)"
-	$(BIN)/pytest -m "serial$(TEST_SELECT)"
+	$(BIN)/pytest $(PYTEST_PARALLEL) -m "not serial $(TEST_SELECT)"
+	$(BIN)/pytest -m "serial $(TEST_SELECT)"
 
 test-postgres: $(VENV)/.installed-dev
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest $(PYTEST_PARALLEL) -m "not serial and not browser"
