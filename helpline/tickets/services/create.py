@@ -1,0 +1,152 @@
+"""Opening a ticket."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from django.db import transaction
+
+from helpline.accounts.models import User
+from helpline.accounts.services import customer_get_or_create
+from helpline.audit.services import audit_record
+from helpline.core import clock
+from helpline.core.errors import (
+    PermissionDenied,
+    ValidationFailed,
+)
+from helpline.core.html import render_markdown
+from helpline.directory.models import Category, Department, HelpTopic
+from helpline.notifications import events as notify
+from helpline.sla.services import sla_refresh
+from helpline.tickets.assignment import pick_agent
+from helpline.tickets.models import (
+    Ticket,
+)
+from helpline.tickets.priority import derive_priority
+from helpline.tickets.services._common import (
+    UploadedFileLike,
+    _assign,
+    _clean_text,
+    _enum,
+    _next_ticket_number,
+    _snapshot,
+    _store_attachments,
+    _tags,
+    check_attachments,
+    priority_matrix,
+)
+from helpline.tickets.states import (
+    Channel,
+    Level,
+    Priority,
+    Status,
+    TicketType,
+)
+
+# --- create --------------------------------------------------------------------------------
+
+
+def ticket_create(
+    *,
+    actor: User,
+    subject: str,
+    description: str,
+    requester: User | None = None,
+    requester_email: str | None = None,
+    help_topic: HelpTopic | None = None,
+    type: str | None = None,
+    category: Category | None = None,
+    impact: str | None = None,
+    urgency: str | None = None,
+    tags: Iterable[str] = (),
+    device: str = "",
+    location: str = "",
+    channel: str = Channel.WEB,
+    department: Department | None = None,
+    attachments: Sequence[UploadedFileLike] = (),
+) -> Ticket:
+    """Open a ticket, route it by help topic and assign it to a level-1 agent.
+
+    Customers always create for themselves; agents may name a requester by email (created as
+    a customer if unknown).
+    """
+    subject = _clean_text(subject, field="subject", max_length=250)
+    description = _clean_text(description, field="description", max_length=100_000)
+    impact_level = _enum(Level, impact or Level.MEDIUM, "impact")
+    urgency_level = _enum(Level, urgency or Level.MEDIUM, "urgency")
+    channel = _enum(Channel, channel, "channel")
+    device = _clean_text(device, field="device", max_length=200, required=False)
+    location = _clean_text(location, field="location", max_length=200, required=False)
+    check_attachments(attachments)
+    if help_topic is not None and not help_topic.is_public and not actor.is_agent:
+        raise ValidationFailed("unknown help topic", fields={"help_topic_id": "unknown"})
+    if requester_email and not actor.is_agent:
+        raise PermissionDenied("only the support team can open a ticket for someone else")
+
+    with transaction.atomic():
+        if not actor.is_agent:
+            requester = actor
+        elif requester is None:
+            requester = (
+                customer_get_or_create(email=requester_email, actor=actor)
+                if requester_email
+                else actor
+            )
+        department = department or (help_topic.department if help_topic else None)
+        if department is None:
+            department = Department.objects.filter(is_active=True).order_by("id").first()
+            if department is None:
+                raise ValidationFailed("no department is configured to receive tickets")
+        ticket_type = _enum(
+            TicketType, type or (help_topic.type if help_topic else TicketType.INCIDENT), "type"
+        )
+        if help_topic is not None and help_topic.priority:
+            priority = Priority(help_topic.priority)
+        else:
+            priority = derive_priority(impact_level, urgency_level, priority_matrix())
+        now = clock.now()
+        ticket = Ticket(
+            number=_next_ticket_number(),
+            subject=subject,
+            description=description,
+            description_html=render_markdown(description),
+            type=ticket_type.value,
+            status=Status.NEW.value,
+            category=category,
+            impact=impact_level.value,
+            urgency=urgency_level.value,
+            priority=priority.value,
+            requester=requester,
+            organization_id=requester.organization_id,
+            device=device,
+            location=location,
+            channel=channel.value,
+            department=department,
+            support_level=1,
+            help_topic=help_topic,
+            created_at=now,
+            updated_at=now,
+            status_changed_at=now,
+        )
+        agent = pick_agent(department_id=department.pk, level=1, tags=tags)
+        if agent is not None:
+            _assign(ticket, agent)
+        sla_refresh(ticket, now=now)
+        ticket.save()
+        if tags:
+            ticket.tags.set(_tags(tags))
+        _store_attachments(ticket, None, attachments)
+        audit_record(
+            actor=actor,
+            action="ticket.create",
+            obj=ticket,
+            ticket=ticket,
+            after=_snapshot(
+                ticket,
+                ["status", "priority", "department", "assignee", "support_level", "requester"],
+            ),
+        )
+        notify.ticket_created(ticket)
+        if agent is not None:
+            notify.ticket_assigned(ticket, agent)
+    return ticket
