@@ -30,7 +30,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	@touch $@ $(VENV)/.installed
 
 run: $(VENV)/.installed
-	@mkdir -p var
+	@mkdir -p "$(HELPLINE_VAR_DIR)"
 	$(BIN)/helpline migrate --no-input
 	$(BIN)/helpline collectstatic --no-input --verbosity 0
 	$(BIN)/helpline demo-seed --if-empty
