@@ -9,7 +9,10 @@ import pytest
 @pytest.fixture(autouse=True)
 def _test_settings(settings: Any, tmp_path: Any) -> None:
     """Tasks run in-process when the enqueuing transaction commits; attachments go to a
-    temporary folder."""
+    temporary folder; no configuration cached by an earlier (rolled back) test is used."""
+    from helpline.core.configcache import clear_all
+
+    clear_all()
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     settings.STORAGES = {
         "default": {

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 
 from helpline.audit.services import audit_record
+from helpline.core.configcache import ConfigCache
 from helpline.core.errors import PermissionDenied, ValidationFailed
 from helpline.sla import engine
 from helpline.sla.models import Calendar, Policy, Target
@@ -35,13 +36,39 @@ class SlaEvent:
     state: engine.TargetState
 
 
+def _load_policies() -> tuple[dict[int, Policy], int | None]:
+    """Every policy with its calendar and targets, and the default policy's id."""
+    policies = {
+        policy.pk: policy
+        for policy in Policy.objects.select_related("calendar").prefetch_related("targets")
+    }
+    default = Policy.objects.filter(is_default=True).values_list("pk", flat=True).first()
+    return policies, default
+
+
+_policies = ConfigCache("sla-policies", _load_policies, models=[Policy, Calendar, Target])
+
+
+def cached_policy(policy_id: int | None) -> Policy | None:
+    """The policy with ``policy_id``, with its calendar and targets, from the per-process
+    configuration cache (one query set when it is cold; see ``helpline.core.configcache``).
+    The instance is shared: read it, never change it."""
+    if policy_id is None:
+        return None
+    policy = _policies.get()[0].get(policy_id)
+    if policy is None:  # created in another process since the cache was filled
+        _policies.clear()
+        policy = _policies.get()[0].get(policy_id)
+    return policy
+
+
 def policy_for(ticket: Ticket) -> Policy | None:
     """The policy that applies: the help topic's, else the department's, else the default."""
     if ticket.help_topic is not None and ticket.help_topic.sla_policy_id:
-        return ticket.help_topic.sla_policy
+        return cached_policy(ticket.help_topic.sla_policy_id)
     if ticket.department.sla_policy_id:
-        return ticket.department.sla_policy
-    return Policy.objects.filter(is_default=True).first()
+        return cached_policy(ticket.department.sla_policy_id)
+    return cached_policy(_policies.get()[1])
 
 
 def clock_stopped(status: str, policy: Policy) -> bool:
@@ -75,7 +102,7 @@ def sla_refresh(
         if (policy.pk if policy else None) != ticket.sla_policy_id:
             ticket.sla_policy = policy
             changed.append("sla_policy")
-    policy = ticket.sla_policy
+    policy = cached_policy(ticket.sla_policy_id)
     if policy is None:
         return changed + _clear(ticket), []
     calendar = policy.calendar.to_business_calendar()
