@@ -173,6 +173,11 @@ HELPLINE_MAX_ATTACHMENTS = envint("MAX_ATTACHMENTS", 10)
 HELPLINE_INTAKE_MAX_BYTES = envint("INTAKE_MAX_BYTES", 25 * 1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FILES = HELPLINE_MAX_ATTACHMENTS + 1
 
+# Small configuration tables read on every ticket write (SLA policies, priority matrix,
+# assignment strategies, mailboxes) are kept per process for this long; an admin's change is
+# seen at once in the process that made it and within this many seconds elsewhere.
+HELPLINE_CONFIG_CACHE_SECONDS = envint("CONFIG_CACHE_SECONDS", 10)
+
 # Tasks: the database backend by default; RQ on Redis to scale out (TASKS_BACKEND=rq).
 TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database")
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -194,6 +199,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Helpline <helpdesk@he
 HELPLINE_SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "")
 HELPLINE_MAIL_DOMAIN = os.environ.get("MAIL_DOMAIN", "")
 HELPLINE_MAIL_MAX_ATTEMPTS = envint("MAIL_MAX_ATTEMPTS", 6)
+# Reply-To is plus-addressed with the ticket (support+t12345@…); off for a server without it.
+HELPLINE_MAIL_PLUS_ADDRESSING = envbool("MAIL_PLUS_ADDRESSING", True)
 # Webhooks (helpline.webhooks): seconds to connect and to read the answer; attempts.
 HELPLINE_WEBHOOK_CONNECT_TIMEOUT = float(os.environ.get("WEBHOOK_CONNECT_TIMEOUT", "5"))
 HELPLINE_WEBHOOK_READ_TIMEOUT = float(os.environ.get("WEBHOOK_READ_TIMEOUT", "10"))

@@ -70,9 +70,13 @@ def is_member(user: User, department_id: int) -> bool:
 
 
 def can_see(user: User, ticket: Ticket) -> bool:
-    """Whether ``ticket`` passes the visibility filter for ``user`` (one query, none for admins)."""
+    """Whether ``ticket`` passes the visibility filter for ``user`` (one query; none for admins
+    and for a customer on their own ticket)."""
     if user.is_authenticated and user.is_active and user.is_admin:
         return True
+    is_customer = user.is_authenticated and user.is_active and not user.is_agent
+    if is_customer and ticket.requester_id == user.pk:
+        return True  # a customer always sees their own ticket (no query needed)
     return tickets_visible_to(user).filter(pk=ticket.pk).exists()
 
 

@@ -8,18 +8,19 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from helpline.accounts.models import User
 from helpline.core import clock
+from helpline.core.configcache import ConfigCache
 from helpline.core.errors import (
     Conflict,
     InvalidTransition,
     StaleVersion,
     ValidationFailed,
 )
-from helpline.core.html import render_markdown
+from helpline.core.html import render
 from helpline.directory.models import Tag
 from helpline.sla.services import sla_record_events, sla_refresh
 from helpline.tickets.models import (
@@ -77,8 +78,9 @@ def _next_ticket_number() -> int:
     """Take the next ticket number. Call inside a transaction: the counter row stays locked
     until it commits, so concurrent creators get distinct numbers."""
     for _ in range(3):
-        if Counter.objects.filter(name="ticket").update(value=F("value") + 1):
-            return Counter.objects.get(name="ticket").value
+        taken = _increment_counter("ticket")
+        if taken is not None:
+            return taken
         try:
             with transaction.atomic():
                 Counter.objects.create(name="ticket", value=FIRST_TICKET_NUMBER)
@@ -86,6 +88,35 @@ def _next_ticket_number() -> int:
         except IntegrityError:
             continue  # someone else created it first; increment theirs
     raise Conflict("could not allocate a ticket number, try again")
+
+
+def _returning_update() -> bool:
+    """Whether the database can return rows from an UPDATE (PostgreSQL; SQLite 3.35+)."""
+    if connection.vendor == "postgresql":
+        return True
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        return sqlite3.sqlite_version_info >= (3, 35)
+    return False
+
+
+def _increment_counter(name: str) -> int | None:
+    """Add one to counter ``name`` and return the new value (None when there is no such row):
+    one ``UPDATE ... RETURNING`` where the database has it, else an update and a read."""
+    if not _returning_update():
+        if Counter.objects.filter(name=name).update(value=F("value") + 1):
+            return Counter.objects.get(name=name).value
+        return None
+    quote = connection.ops.quote_name
+    table, value, key = quote(Counter._meta.db_table), quote("value"), quote("name")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {value} = {value} + 1 WHERE {key} = %s RETURNING {value}",
+            [name],
+        )
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
 
 
 def _lock(ticket: Ticket, expected_version: int | None = None) -> Ticket:
@@ -96,7 +127,8 @@ def _lock(ticket: Ticket, expected_version: int | None = None) -> Ticket:
     # came back stale or NULL (a wrong audit "before"), or the row vanished after a
     # concurrent change of department. The second read runs after the lock is held, so it
     # sees the committed row and its current relations.
-    Ticket.objects.select_for_update().filter(pk=ticket.pk).values_list("pk").get()
+    if connection.features.has_select_for_update:  # SQLite locks the whole database instead
+        Ticket.objects.select_for_update().filter(pk=ticket.pk).values_list("pk").get()
     locked = Ticket.objects.select_related(
         "requester", "assignee", "department", "team", "help_topic"
     ).get(pk=ticket.pk)
@@ -148,15 +180,23 @@ def _transition(ticket: Ticket, action: Action) -> Status:
 
 
 def _add_entry(
-    ticket: Ticket, *, kind: EntryKind, author: User | None, body: str, channel: str = "web"
+    ticket: Ticket,
+    *,
+    kind: EntryKind,
+    author: User | None,
+    body: str,
+    channel: str = "web",
+    text_format: str = "markdown",
+    message_id: str = "",
 ) -> ThreadEntry:
     return ThreadEntry.objects.create(
         ticket=ticket,
         kind=kind,
         author=author,
         body=body,
-        body_html=render_markdown(body),
+        body_html=render(body, text_format),
         channel=channel,
+        message_id=message_id[:255],
     )
 
 
@@ -228,11 +268,21 @@ def _enum(enum: type[Any], value: Any, field: str) -> Any:
         ) from None
 
 
-def priority_matrix() -> dict[tuple[Level, Level], Priority]:
+def _load_priority_matrix() -> dict[tuple[Level, Level], Priority]:
     return {
         (Level(cell.impact), Level(cell.urgency)): Priority(cell.priority)
         for cell in PriorityMatrixEntry.objects.all()
     }
+
+
+_priority_matrix = ConfigCache(
+    "priority-matrix", _load_priority_matrix, models=[PriorityMatrixEntry]
+)
+
+
+def priority_matrix() -> dict[tuple[Level, Level], Priority]:
+    """The impact × urgency → priority matrix (cached: see ``helpline.core.configcache``)."""
+    return _priority_matrix.get()
 
 
 def _tags(names: Iterable[str]) -> list[Tag]:

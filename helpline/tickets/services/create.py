@@ -14,7 +14,7 @@ from helpline.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
-from helpline.core.html import render_markdown
+from helpline.core.html import render
 from helpline.directory.models import Category, Department, HelpTopic
 from helpline.notifications import events as notify
 from helpline.sla.services import sla_refresh
@@ -64,11 +64,13 @@ def ticket_create(
     channel: str = Channel.WEB,
     department: Department | None = None,
     attachments: Sequence[UploadedFileLike] = (),
+    text_format: str = "markdown",
 ) -> Ticket:
     """Open a ticket, route it by help topic and assign it to a level-1 agent.
 
     Customers always create for themselves; agents may name a requester by email (created as
-    a customer if unknown).
+    a customer if unknown). ``text_format`` is how the description is written: "markdown"
+    (the web form, the API) or "text" (a plain-text email).
     """
     subject = _clean_text(subject, field="subject", max_length=250)
     description = _clean_text(description, field="description", max_length=100_000)
@@ -109,7 +111,7 @@ def ticket_create(
             number=_next_ticket_number(),
             subject=subject,
             description=description,
-            description_html=render_markdown(description),
+            description_html=render(description, text_format),
             type=ticket_type.value,
             status=Status.NEW.value,
             category=category,

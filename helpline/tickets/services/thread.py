@@ -48,11 +48,15 @@ def ticket_reply(
     body: str,
     attachments: Sequence[UploadedFileLike] = (),
     channel: str = Channel.WEB,
+    text_format: str = "markdown",
+    message_id: str = "",
 ) -> ThreadEntry:
     """A public message: a reply from an agent, or a message from the customer.
 
     An agent's first reply is the first response and starts work on a new ticket; a customer
-    message brings a pending or resolved ticket back to open.
+    message brings a pending or resolved ticket back to open. ``text_format`` is "markdown"
+    or "text" (a plain-text email); ``message_id`` is the Message-ID of the email it came in
+    (mail threads later replies by it).
     """
     body = _clean_text(body, field="body", max_length=100_000)
     check_attachments(attachments)
@@ -89,7 +93,15 @@ def ticket_reply(
                 # The customer spoke after the desk did: the next-response clock starts.
                 ticket.awaiting_reply_since = clock.now()
                 changed.append("awaiting_reply_since")
-        entry = _add_entry(ticket, kind=kind, author=actor, body=body, channel=channel)
+        entry = _add_entry(
+            ticket,
+            kind=kind,
+            author=actor,
+            body=body,
+            channel=channel,
+            text_format=text_format,
+            message_id=message_id,
+        )
         _store_attachments(ticket, entry, attachments)
         if before["status"] != ticket.status:
             _status_event(ticket, actor, before["status"], Status(ticket.status))
