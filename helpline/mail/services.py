@@ -26,6 +26,7 @@ from helpline.core import clock
 from helpline.core.errors import Conflict, DomainError
 from helpline.directory.models import Department
 from helpline.mail import selectors
+from helpline.mail.inbound.addressing import ticket_number_from_recipients
 from helpline.mail.inbound.parse import (
     ParsedMessage,
     parse_message,
@@ -38,13 +39,12 @@ from helpline.mail.models import (
     InboundMessage,
     InboundStatus,
     Mailbox,
-    MailPolicy,
     UnknownSender,
     message_key,
 )
 from helpline.tickets import access
-from helpline.tickets.models import ThreadEntry, Ticket
-from helpline.tickets.services import ticket_create, ticket_reply
+from helpline.tickets.models import Ticket
+from helpline.tickets.services import ticket_add_collaborators, ticket_create, ticket_reply
 from helpline.tickets.states import Channel
 
 log = logging.getLogger(__name__)
@@ -202,7 +202,9 @@ def _process(
             row.ticket, row.entry = None, None
             log.warning("mail %s quarantined: %s", row.message_id or row.pk, row.reason)
     row.processed_at = clock.now()
-    row.save()
+    row.save(  # not the raw bytes again
+        update_fields=["mailbox", "ticket", "entry", "status", "reason", "attempts", "processed_at"]
+    )
 
 
 # --- delivery --------------------------------------------------------------------------------
@@ -229,6 +231,10 @@ def _deliver(
     ticket = selectors.ticket_for_message_ids(thread_candidates(parsed))
     how = "by its In-Reply-To/References"
     if ticket is None:
+        recipients = [*parsed.delivered_to, *(m.address for m in (*parsed.to, *parsed.cc))]
+        ticket = selectors.ticket_by_number(ticket_number_from_recipients(recipients, own))
+        how = "by the ticket's reply address it was sent to"
+    if ticket is None:
         ticket = selectors.ticket_by_number(ticket_number_from_subject(parsed.subject))
         how = "by the ticket number in its subject"
     department = mailbox.department if mailbox is not None else None
@@ -244,10 +250,14 @@ def _deliver(
         return _open(row, parsed, ticket.department, own, sender=sender, user=user, preface=preface)
     body, files = _body_and_files(parsed, reply=True)
     entry = ticket_reply(
-        actor=user, ticket=ticket, body=body, attachments=files, channel=Channel.EMAIL
+        actor=user,
+        ticket=ticket,
+        body=body,
+        attachments=files,
+        channel=Channel.EMAIL,
+        text_format="text",
+        message_id=parsed.message_id,
     )
-    if parsed.message_id:
-        ThreadEntry.objects.filter(pk=entry.pk).update(message_id=parsed.message_id[:255])
     _add_collaborators(ticket, parsed, own, actor=user)
     row.ticket, row.entry = ticket, entry
     return InboundStatus.THREADED, f"added to ticket #{ticket.number} {how}"
@@ -268,7 +278,7 @@ def _open(
     )
     body, files = _body_and_files(parsed, reply=bool(preface))
     if preface:
-        body = f"_{preface}_\n\n{body}"[:MAX_BODY]
+        body = f"({preface})\n\n{body}"[:MAX_BODY]
     subject = " ".join(parsed.subject.split())[:MAX_SUBJECT] or "(no subject)"
     ticket = ticket_create(
         actor=requester,
@@ -277,6 +287,7 @@ def _open(
         channel=Channel.EMAIL,
         department=department,
         attachments=files,
+        text_format="text",
     )
     _add_collaborators(ticket, parsed, own, actor=requester)
     row.ticket = ticket
@@ -293,11 +304,8 @@ def _check_rate(row: InboundMessage, sender: str) -> None:
 
 
 def _unknown_sender_policy(department: Department) -> str:
-    policy = MailPolicy.objects.filter(department=department).values_list(
-        "unknown_sender", flat=True
-    )
     default = getattr(settings, "HELPLINE_MAIL_UNKNOWN_SENDER", UnknownSender.NEW_TICKET)
-    return policy.first() or default
+    return selectors.unknown_sender_policy(department.pk) or default
 
 
 def _body_and_files(parsed: ParsedMessage, *, reply: bool) -> tuple[str, list[Any]]:
@@ -321,7 +329,7 @@ def _body_and_files(parsed: ParsedMessage, *, reply: bool) -> tuple[str, list[An
             )
     notes = "".join(f"\n- {line}" for line in left_out)
     if notes:
-        notes = "\n\n_Attachments not stored (the original message is kept):_" + notes
+        notes = "\n\nAttachments not stored (the original message is kept):" + notes
     if not text:
         text = "(attachments only)" if files else "(no text)"
     return text[: MAX_BODY - len(notes)] + notes, files
@@ -332,36 +340,20 @@ def _add_collaborators(
 ) -> None:
     """Put the other people a customer wrote to (To and Cc, not Helpline's own addresses) on
     the ticket as collaborators, so they get its mail and may answer it."""
-    # TODO(lead): a ``ticket_collaborators_add`` service in helpline.tickets would own this.
-    exclude = own | {parsed.from_address}
+    exclude = own | {parsed.from_address, ticket.requester.email}
     wanted = [m for m in (*parsed.to, *parsed.cc) if m.address not in exclude and "@" in m.address][
         :MAX_COLLABORATORS
     ]
-    if not wanted:
-        return
-    Ticket.objects.select_for_update().filter(pk=ticket.pk).values_list("pk").get()
-    present = set(ticket.collaborators.values_list("email", flat=True))
-    present.add(ticket.requester.email)
-    added: list[str] = []
+    people: list[User] = []
     for mailbox in wanted:
-        if mailbox.address in present:
-            continue
         try:
             with transaction.atomic():
-                person = customer_get_or_create(
-                    email=mailbox.address, name=mailbox.name, actor=system_user()
+                people.append(
+                    customer_get_or_create(
+                        email=mailbox.address, name=mailbox.name, actor=system_user()
+                    )
                 )
         except DomainError:  # an address the validator refuses: not worth the message
             continue
-        ticket.collaborators.add(person)
-        present.add(mailbox.address)
-        added.append(mailbox.address)
-    if added:
-        audit_record(
-            actor=actor,
-            action="ticket.collaborators_add",
-            obj=ticket,
-            ticket=ticket,
-            after={"collaborators": added},
-            note="CC'd on an email to the desk",
-        )
+    if people:
+        ticket_add_collaborators(ticket, people, actor=actor, note="CC'd on an email to the desk")

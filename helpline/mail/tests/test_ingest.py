@@ -119,6 +119,64 @@ def test_a_reply_threads_by_the_ticket_number_in_the_subject(
     assert "subject" in result.reason
 
 
+def test_a_reply_threads_by_the_plus_address_of_the_ticket_it_was_sent_to(
+    desk: Any, support_box: Mailbox
+) -> None:
+    ticket = desk.ticket(subject="Teams audio")
+    local, _, domain = SUPPORT.partition("@")
+
+    result = ingest(
+        message(
+            sender=desk.customer.email, subject="Re: Teams", to=f"{local}+t{ticket.number}@{domain}"
+        ),
+        mailbox=support_box,
+    )
+
+    assert result.ticket == ticket
+    assert result.status == InboundStatus.THREADED
+    assert "reply address" in result.reason
+
+
+def test_a_plus_address_in_delivered_to_threads_when_to_is_plain(
+    desk: Any, support_box: Mailbox
+) -> None:
+    ticket = desk.ticket(subject="Teams audio")
+    local, _, domain = SUPPORT.partition("@")
+    headers = {"Delivered-To": f"{local}+t{ticket.number}@{domain}"}
+
+    result = ingest(
+        message(sender=desk.customer.email, subject="Teams", headers=headers), mailbox=support_box
+    )
+
+    assert result.ticket == ticket
+
+
+def test_a_plain_text_mail_is_shown_as_written_not_as_markdown(
+    desk: Any, support_box: Mailbox
+) -> None:
+    body = "# not a heading\n*not emphasis* <b>not bold</b>\n\nSecond paragraph"
+
+    result = ingest(message(body=body), mailbox=support_box)
+
+    html = result.ticket.description_html
+    assert "<h1>" not in html and "<em>" not in html and "<b>" not in html
+    assert "# not a heading<br>" in html and "&lt;b&gt;not bold&lt;/b&gt;" in html
+    assert "<p>Second paragraph</p>" in html
+
+
+def test_the_message_id_of_a_reply_is_on_its_thread_entry(desk: Any, support_box: Mailbox) -> None:
+    ticket = desk.ticket(subject="Printer")
+    raw = message(
+        sender=desk.customer.email,
+        subject=f"Re: [#{ticket.number}] Printer",
+        message_id="<reply-1@mail.example.org>",
+    )
+
+    result = ingest(raw, mailbox=support_box)
+
+    assert result.message.entry.message_id == "<reply-1@mail.example.org>"
+
+
 def test_the_quoted_history_is_trimmed_but_the_raw_message_is_kept(
     desk: Any, support_box: Mailbox
 ) -> None:
