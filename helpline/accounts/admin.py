@@ -9,11 +9,11 @@ from helpline.audit.config_admin import AuditedAdmin
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "name", "role", "support_level", "availability", "organization"]
-    list_filter = ["role", "support_level", "availability", "is_active"]
+    list_filter = ["role", "support_level", "availability", "is_active", "language"]
     search_fields = ["email", "name"]
     autocomplete_fields = ["skills"]
     fieldsets = (
-        (None, {"fields": ("email", "password", "name", "phone", "timezone")}),
+        (None, {"fields": ("email", "password", "name", "phone", "timezone", "language")}),
         ("Role", {"fields": ("role", "organization", "is_active", "is_staff", "is_superuser")}),
         (
             "Agent profile",

@@ -11,6 +11,7 @@ import hashlib
 import secrets
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
@@ -28,6 +29,16 @@ class Availability(models.TextChoices):
     AVAILABLE = "available", "Available"
     AWAY = "away", "Away"
     OFF = "off", "Off until"
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """The languages a user may pick: ``settings.LANGUAGES`` (read when a form is built, so a
+    deployment can narrow the list without a migration)."""
+    return [(code, str(name)) for code, name in settings.LANGUAGES]
+
+
+def default_language() -> str:
+    return settings.LANGUAGE_CODE
 
 
 class Organization(models.Model):
@@ -70,6 +81,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     phone = models.CharField(max_length=50, blank=True)
     timezone = models.CharField(max_length=64, default="UTC")
+    language = models.CharField(
+        max_length=16,
+        choices=language_choices,
+        default=default_language,
+        help_text="Language of the mail Helpline sends this person.",
+    )
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May use the Django admin.")
     date_joined = models.DateTimeField(default=clock.now)

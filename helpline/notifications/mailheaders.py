@@ -6,6 +6,8 @@ from __future__ import annotations
 from email.utils import formataddr, parseaddr
 from urllib.parse import urlsplit
 
+from helpline.mail.inbound.addressing import ticket_reply_address
+
 
 def message_domain(mail_domain: str, site_url: str) -> str:
     """The domain of our Message-IDs: MAIL_DOMAIN, else SITE_URL's host."""
@@ -30,6 +32,17 @@ def from_address(default_from: str, person: str = "") -> str:
     return formataddr((f"{person} via {name or 'Helpline'}", address))
 
 
-def reply_to_address(support_email: str, default_from: str) -> str:
-    """Where replies go: the support mailbox mail ingestion reads (else our From address)."""
-    return support_email or default_from
+def reply_to_address(
+    support_email: str,
+    default_from: str,
+    ticket_number: int | None = None,
+    *,
+    plus_addressing: bool = True,
+) -> str:
+    """Where replies go: the support mailbox mail ingestion reads (else our From address),
+    plus-addressed with the ticket number (``support+t12345@…``) so a reply finds its ticket
+    even when the customer's client drops In-Reply-To and the subject token."""
+    address = support_email or default_from
+    if ticket_number is None or not plus_addressing:
+        return address
+    return ticket_reply_address(address, ticket_number)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from helpline.accounts.models import language_choices
 from helpline.core import clock
 
 
@@ -77,7 +78,7 @@ class EmailTemplate(models.Model):
     """An admin's version of one event's mail in one language; overrides the file default."""
 
     event = models.CharField(max_length=40)
-    language = models.CharField(max_length=10, default="en")
+    language = models.CharField(max_length=10, choices=language_choices, default="en")
     subject = models.CharField(max_length=400)
     text = models.TextField("text body")
     html = models.TextField("HTML body", blank=True, help_text="Optional.")

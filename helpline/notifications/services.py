@@ -243,6 +243,17 @@ def outbound_queue(
     )
 
 
+def _reply_to(message: OutboundMessage) -> str:
+    """The support address, plus-addressed with the message's ticket number if it has one."""
+    number = message.headers.get("X-Helpline-Ticket", "")
+    return mailheaders.reply_to_address(
+        settings.HELPLINE_SUPPORT_EMAIL,
+        settings.DEFAULT_FROM_EMAIL,
+        int(number) if number.isdigit() else None,
+        plus_addressing=settings.HELPLINE_MAIL_PLUS_ADDRESSING,
+    )
+
+
 def _email(message: OutboundMessage) -> EmailMultiAlternatives:
     headers = {"Message-ID": message.message_id, **message.headers}
     if message.in_reply_to:
@@ -253,11 +264,7 @@ def _email(message: OutboundMessage) -> EmailMultiAlternatives:
         body=message.body_text,
         from_email=message.from_email or settings.DEFAULT_FROM_EMAIL,
         to=message.to,
-        reply_to=[
-            mailheaders.reply_to_address(
-                settings.HELPLINE_SUPPORT_EMAIL, settings.DEFAULT_FROM_EMAIL
-            )
-        ],
+        reply_to=[_reply_to(message)],
         headers=headers,
     )
     if message.body_html:

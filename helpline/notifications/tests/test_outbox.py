@@ -108,10 +108,36 @@ def test_customer_mail_never_references_mail_sent_only_to_agents(desk, committed
     assert agent_mail.message_id not in reply.extra_headers["References"]
 
 
-def test_replies_go_to_the_support_address(desk, committed, settings):
+def test_replies_go_to_the_support_address_plus_addressed_with_the_ticket(
+    desk, committed, settings
+):
     settings.HELPLINE_SUPPORT_EMAIL = "support@example.org"
+    ticket, _ = _ack(desk, committed)
+    assert len(mail.outbox) == 2
+    expected = [f"support+t{ticket.number}@example.org"]
+    assert all(m.reply_to == expected for m in mail.outbox)
+
+
+def test_without_a_support_address_replies_go_to_the_plus_addressed_from_address(
+    desk, committed, settings
+):
+    settings.HELPLINE_SUPPORT_EMAIL = ""
+    settings.DEFAULT_FROM_EMAIL = "Helpline <helpdesk@example.org>"
+    ticket, _ = _ack(desk, committed)
+    assert mail.outbox[0].reply_to == [f"Helpline <helpdesk+t{ticket.number}@example.org>"]
+
+
+def test_plus_addressing_can_be_turned_off(desk, committed, settings):
+    settings.HELPLINE_SUPPORT_EMAIL = "support@example.org"
+    settings.HELPLINE_MAIL_PLUS_ADDRESSING = False
     _ack(desk, committed)
     assert all(m.reply_to == ["support@example.org"] for m in mail.outbox)
+
+
+def test_mail_about_no_ticket_replies_to_the_plain_support_address(settings):
+    settings.HELPLINE_SUPPORT_EMAIL = "support@example.org"
+    message = OutboundMessage(event="rule_notify", to=["a@example.org"], headers={})
+    assert services._email(message).reply_to == ["support@example.org"]
 
 
 def test_the_subject_carries_the_ticket_number_for_threading_by_subject(desk, committed):

@@ -56,3 +56,7 @@ __all__ = [
     "ticket_transition",
     "ticket_update",
 ]
+
+from helpline.tickets.services.collaborators import ticket_add_collaborators
+
+__all__ += ["ticket_add_collaborators"]
