@@ -8,6 +8,6 @@ class CsatConfig(AppConfig):
 
     def ready(self) -> None:
         from helpline.csat import receivers
-        from helpline.tickets.signals import ticket_changed
+        from helpline.tickets.signals import ticket_changes
 
-        ticket_changed.connect(receivers.on_ticket_changed, dispatch_uid="csat.on_ticket_changed")
+        ticket_changes.connect(receivers.on_ticket_changes, dispatch_uid="csat.on_ticket_changes")

@@ -8,6 +8,6 @@ class RulesConfig(AppConfig):
 
     def ready(self) -> None:
         from helpline.rules import receivers
-        from helpline.tickets.signals import ticket_changed
+        from helpline.tickets.signals import ticket_changes
 
-        ticket_changed.connect(receivers.on_ticket_changed, dispatch_uid="rules.on_ticket_changed")
+        ticket_changes.connect(receivers.on_ticket_changes, dispatch_uid="rules.on_ticket_changes")

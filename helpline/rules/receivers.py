@@ -8,7 +8,7 @@ from typing import Any
 from helpline.rules.engine import MAX_CHAIN_DEPTH
 from helpline.rules.models import Rule
 from helpline.rules.runner import chain_of
-from helpline.tickets.signals import TicketChange
+from helpline.tickets.signals import TicketChange, each_change
 
 log = logging.getLogger(__name__)
 
@@ -25,23 +25,48 @@ def trigger_for(change: TicketChange) -> str | None:
     return None
 
 
-def on_ticket_changed(sender: Any, change: TicketChange, **kwargs: Any) -> None:
+def _run_for(change: TicketChange) -> tuple[str, list[int | str], int] | None:
+    """(trigger, rules already fired, chain depth) of the run ``change`` asks for, if any."""
     chain = chain_of(change.audit_event_id)
-    if chain is not None:
-        # A change a rule made: one follow-up "updated" run for the whole rule run.
-        if chain.followed_up:
-            return
-        chain.followed_up = True
-        if chain.depth >= MAX_CHAIN_DEPTH:
-            log.warning("rule chain on ticket %s reached depth %s", chain.ticket_id, chain.depth)
-            return
-        trigger: str | None = "updated"
-        fired, depth = sorted(chain.fired, key=str), chain.depth
-    else:
+    if chain is None:
         trigger = trigger_for(change)
-        fired, depth = [], 0
-    if trigger is None or not Rule.objects.filter(trigger=trigger, enabled=True).exists():
+        return None if trigger is None else (trigger, [], 0)
+    # A change a rule made: one follow-up "updated" run for the whole rule run.
+    if chain.followed_up:
+        return None
+    chain.followed_up = True
+    if chain.depth >= MAX_CHAIN_DEPTH:
+        log.warning("rule chain on ticket %s reached depth %s", chain.ticket_id, chain.depth)
+        return None
+    return "updated", sorted(chain.fired, key=str), chain.depth
+
+
+def on_ticket_changes(sender: Any, changes: list[TicketChange], **kwargs: Any) -> None:
+    """Enqueue one rule run per change whose trigger has enabled rules; the enabled triggers
+    are read once for the whole batch (and not at all when no change has a trigger)."""
+    runs: list[tuple[TicketChange, tuple[str, list[int | str], int]]] = []
+
+    def plan(change: TicketChange) -> None:
+        run = _run_for(change)
+        if run is not None:
+            runs.append((change, run))
+
+    each_change(changes, plan, "rule trigger")
+    if not runs:
         return
+    enabled = set(
+        Rule.objects.filter(trigger__in={run[0] for _, run in runs}, enabled=True)
+        .values_list("trigger", flat=True)
+        .distinct()
+    )
     from helpline.rules.tasks import run_ticket_rules
 
-    run_ticket_rules.enqueue(ticket_id=change.ticket_id, trigger=trigger, fired=fired, depth=depth)
+    for change, (trigger, fired, depth) in runs:
+        if trigger not in enabled:
+            continue
+        try:
+            run_ticket_rules.enqueue(
+                ticket_id=change.ticket_id, trigger=trigger, fired=fired, depth=depth
+            )
+        except Exception:  # one change's run must not cost the others theirs
+            log.exception("rule run for ticket %s could not be enqueued", change.ticket_id)

@@ -13,8 +13,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from django.db import connection, transaction
+from django.db.models import Field
 
 from helpline.accounts.selectors import system_user
 from helpline.audit.services import audit_record
@@ -22,7 +24,7 @@ from helpline.core import clock
 from helpline.core.errors import DomainError
 from helpline.directory.models import Department
 from helpline.notifications import events as notify
-from helpline.sla.models import Target
+from helpline.sla.models import Policy, Target
 from helpline.sla.services import SlaEvent, sla_record_events_many, sla_refresh
 from helpline.tickets import services as ticket_services
 from helpline.tickets.models import Ticket
@@ -101,6 +103,7 @@ def sweep_sla(*, now: datetime, report: SweepReport) -> None:
     and skipped for the rest of this one; if a batch's write fails, that batch is done again
     one ticket at a time."""
     targets: dict[int, dict[str, Target]] | None = None
+    policies: dict[int, Policy] = {}
     failed: set[int] = set()
     for _ in range(MAX_SLA_BATCHES):
         claimed: list[int] = []
@@ -108,8 +111,7 @@ def sweep_sla(*, now: datetime, report: SweepReport) -> None:
         try:
             with transaction.atomic():
                 tickets = list(
-                    Ticket.objects.select_for_update(skip_locked=True, of=("self",))
-                    .select_related(*CLAIM_RELATED)
+                    Ticket.objects.select_for_update(skip_locked=True)
                     .filter(sla_next_check_at__lte=now)  # re-checked under the lock
                     .exclude(pk__in=failed)
                     .order_by("sla_next_check_at")[:BATCH]
@@ -119,6 +121,7 @@ def sweep_sla(*, now: datetime, report: SweepReport) -> None:
                 claimed = [ticket.pk for ticket in tickets]
                 if targets is None:
                     targets = _targets_by_policy()
+                _share_policies(tickets, policies)
                 _sla_batch(tickets, now=now, targets=targets, report=report, batch=batch,
                            failed=failed)  # fmt: skip
         except Exception:  # the batch write failed: nothing of it was kept
@@ -166,29 +169,30 @@ def _sla_batch(
 
 def _write(tickets: list[Ticket], names: list[str]) -> None:
     """Save ``names`` of every ticket in one statement. On PostgreSQL an ``UPDATE … FROM
-    (VALUES …)``: Django's ``bulk_update`` builds a CASE per field and row, which costs about
-    a millisecond of Python per ticket; elsewhere ``bulk_update``."""
+    unnest(…)`` with one array parameter per column: Django's ``bulk_update`` builds a CASE
+    per field and row, which costs about a millisecond of Python per ticket; elsewhere
+    ``bulk_update``."""
     if connection.vendor != "postgresql":
         Ticket.objects.bulk_update(tickets, names)
         return
-    fields = [Ticket._meta.get_field(name) for name in names]
     quote = connection.ops.quote_name
-    pk = Ticket._meta.pk
-    columns = [pk, *fields]
-    casts = ", ".join(f"%s::{field.db_type(connection)}" for field in columns)  # type: ignore[union-attr]
-    params: list[object] = []
-    for ticket in tickets:
-        params.append(ticket.pk)
-        params += [f.get_db_prep_save(getattr(ticket, f.attname), connection) for f in fields]
+    columns: list[Field[Any, Any]] = [
+        cast("Field[Any, Any]", Ticket._meta.get_field(name)) for name in ["id", *names]
+    ]
+    arrays = [
+        [f.get_db_prep_save(getattr(ticket, f.attname), connection) for ticket in tickets]
+        for f in columns
+    ]
+    names_sql = [quote(str(f.column)) for f in columns]
+    unnest = ", ".join(f"%s::{f.db_type(connection)}[]" for f in columns)
     sql = (
         f"UPDATE {quote(Ticket._meta.db_table)} AS t SET "
-        + ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in fields)
-        + f" FROM (VALUES {', '.join([f'({casts})'] * len(tickets))}) AS v("
-        + ", ".join(quote(c.column) for c in columns)  # type: ignore[union-attr]
-        + f") WHERE t.{quote(pk.column)} = v.{quote(pk.column)}"  # type: ignore[union-attr]
+        + ", ".join(f"{column} = v.{column}" for column in names_sql[1:])
+        + f" FROM unnest({unnest}) AS v({', '.join(names_sql)})"
+        + f" WHERE t.{names_sql[0]} = v.{names_sql[0]}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, arrays)
 
 
 def _sla_one(
@@ -228,6 +232,19 @@ def _sla_refresh(
 
 def _breached_resolution(events: list[SlaEvent]) -> bool:
     return any(e.target == "resolution" and e.state == "breached" for e in events)
+
+
+def _share_policies(tickets: list[Ticket], policies: dict[int, Policy]) -> None:
+    """Give the tickets their SLA policy (with its calendar) from ``policies``, reading the
+    ones not seen yet in one query: a sweep has a few policies and thousands of tickets, so
+    one instance per policy rather than a joined copy per ticket."""
+    missing = {t.sla_policy_id for t in tickets if t.sla_policy_id is not None} - set(policies)
+    if missing:
+        policies.update(Policy.objects.select_related("calendar").in_bulk(missing))
+    field = Ticket._meta.get_field("sla_policy")
+    for ticket in tickets:
+        if ticket.sla_policy_id in policies:
+            field.set_cached_value(ticket, policies[ticket.sla_policy_id])  # type: ignore[union-attr]
 
 
 def _targets_by_policy() -> dict[int, dict[str, Target]]:

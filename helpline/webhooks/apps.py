@@ -7,7 +7,7 @@ class WebhooksConfig(AppConfig):
     verbose_name = "Webhooks"
 
     def ready(self) -> None:
-        from helpline.tickets.signals import ticket_changed
-        from helpline.webhooks.receivers import on_ticket_changed
+        from helpline.tickets.signals import ticket_changes
+        from helpline.webhooks.receivers import on_ticket_changes
 
-        ticket_changed.connect(on_ticket_changed, dispatch_uid="helpline.webhooks")
+        ticket_changes.connect(on_ticket_changes, dispatch_uid="helpline.webhooks")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import json
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -179,9 +180,9 @@ def _payload(
     return json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
 
 
-def _queue(webhook: Webhook, ticket: Ticket, event: str, payload: dict[str, Any]) -> Delivery:
+def _delivery(webhook: Webhook, ticket: Ticket, event: str, payload: dict[str, Any]) -> Delivery:
     now = clock.now()
-    return Delivery.objects.create(
+    return Delivery(
         webhook=webhook,
         ticket=ticket,
         event=event,
@@ -189,6 +190,12 @@ def _queue(webhook: Webhook, ticket: Ticket, event: str, payload: dict[str, Any]
         created_at=now,
         next_attempt_at=now,
     )
+
+
+def _queue(webhook: Webhook, ticket: Ticket, event: str, payload: dict[str, Any]) -> Delivery:
+    delivery = _delivery(webhook, ticket, event, payload)
+    delivery.save(force_insert=True)
+    return delivery
 
 
 def _send_after_commit(deliveries: list[Delivery]) -> None:
@@ -201,35 +208,65 @@ def _send_after_commit(deliveries: list[Delivery]) -> None:
 def deliveries_for_change(change: TicketChange) -> list[Delivery]:
     """Queue a delivery to every enabled webhook subscribed to what ``change`` is, and enqueue
     the sending. An internal note goes only to webhooks marked internal."""
-    events, internal = signing.change_events(change.action, change.changes)
-    hooks = [
-        hook
-        for hook in Webhook.objects.filter(enabled=True)
-        if set(hook.events) & events and (hook.include_internal or not internal)
-    ]
+    return deliveries_for_changes([change])
+
+
+def deliveries_for_changes(changes: Sequence[TicketChange]) -> list[Delivery]:
+    """:func:`deliveries_for_change` for many changes (one commit's, e.g. an SLA sweep batch):
+    the enabled webhooks, the tickets and the entries are each read once, and the deliveries
+    written with one INSERT. No enabled webhook: one query and nothing else."""
+    hooks = list(Webhook.objects.filter(enabled=True))
     if not hooks:
         return []
-    ticket = (
-        Ticket.objects.select_related("department", "assignee", "requester")
-        .filter(pk=change.ticket_id)
-        .first()
-    )
-    if ticket is None:
+    wanted = [(change, _hooks_for(change, hooks)) for change in changes]
+    wanted = [(change, subscribed) for change, subscribed in wanted if subscribed]
+    if not wanted:
         return []
-    entry = None
-    if change.entry_id is not None:
-        entry = ThreadEntry.objects.select_related("author").filter(pk=change.entry_id).first()
+    tickets = Ticket.objects.select_related("department", "assignee", "requester").in_bulk(
+        {change.ticket_id for change, _ in wanted}
+    )
+    entries = ThreadEntry.objects.select_related("author").in_bulk(
+        {change.entry_id for change, _ in wanted if change.entry_id is not None}
+    )
     deliveries = []
+    for change, subscribed in wanted:
+        ticket = tickets.get(change.ticket_id)
+        if ticket is None:  # deleted since
+            continue
+        entry = entries.get(change.entry_id) if change.entry_id is not None else None
+        deliveries += _deliveries(change, subscribed, ticket, entry)
     with transaction.atomic():
-        for hook in hooks:
-            if entry is not None and entry.kind == EntryKind.NOTE and not hook.include_internal:
-                continue  # belt and braces: never a note to an outside endpoint
-            for event in sorted(set(hook.events) & events):
-                payload = _payload(
-                    event, ticket, action=change.action, changes=change.changes, entry=entry
-                )
-                deliveries.append(_queue(hook, ticket, event, payload))
+        deliveries = Delivery.objects.bulk_create(deliveries)
         _send_after_commit(deliveries)
+    return deliveries
+
+
+def _hooks_for(change: TicketChange, hooks: list[Webhook]) -> list[tuple[Webhook, list[str]]]:
+    """The webhooks ``change`` goes to, each with the events it subscribed to among the
+    change's (in order). An internal note goes only to webhooks marked internal."""
+    events, internal = signing.change_events(change.action, change.changes)
+    return [
+        (hook, sorted(set(hook.events) & events))
+        for hook in hooks
+        if set(hook.events) & events and (hook.include_internal or not internal)
+    ]
+
+
+def _deliveries(
+    change: TicketChange,
+    subscribed: list[tuple[Webhook, list[str]]],
+    ticket: Ticket,
+    entry: ThreadEntry | None,
+) -> list[Delivery]:
+    deliveries = []
+    for hook, events in subscribed:
+        if entry is not None and entry.kind == EntryKind.NOTE and not hook.include_internal:
+            continue  # belt and braces: never a note to an outside endpoint
+        for event in events:
+            payload = _payload(
+                event, ticket, action=change.action, changes=change.changes, entry=entry
+            )
+            deliveries.append(_delivery(hook, ticket, event, payload))
     return deliveries
 
 

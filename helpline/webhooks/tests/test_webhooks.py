@@ -338,3 +338,54 @@ def test_a_change_to_a_deleted_ticket_queues_nothing(desk, receiver):
     hook(server.url, ["ticket.updated"])
     change = TicketChange(audit_event_id=1, action="ticket.update", ticket_id=10**9, actor_id=None)
     assert services.deliveries_for_change(change) == []
+
+
+# --- batches (one commit's changes, e.g. an SLA sweep batch) -------------------------------
+
+
+def _updates(tickets, **changes):
+    return [
+        TicketChange(
+            audit_event_id=i,
+            action="ticket.update",
+            ticket_id=ticket.pk,
+            actor_id=None,
+            changes=changes or {"subject": ["Old", "New"]},
+        )
+        for i, ticket in enumerate(tickets, start=1)
+    ]
+
+
+def test_a_batch_reads_the_webhooks_and_tickets_once_and_queues_every_delivery(
+    desk, receiver, django_assert_max_num_queries
+):
+    server = receiver()
+    hook(server.url, ["ticket.updated"])
+    tickets = [desk.ticket() for _ in range(6)]
+    with django_assert_max_num_queries(5):  # webhooks, tickets, one INSERT, savepoint
+        deliveries = services.deliveries_for_changes(_updates(tickets))
+    assert sorted((d.ticket_id, d.event) for d in deliveries) == [
+        (t.pk, "ticket.updated") for t in tickets
+    ]
+    assert Delivery.objects.count() == 6
+
+
+def test_a_batch_with_no_enabled_webhook_costs_one_query(desk, django_assert_num_queries):
+    hook("http://127.0.0.1:9/", ["ticket.updated"], enabled=False)
+    tickets = [desk.ticket() for _ in range(3)]
+    with django_assert_num_queries(1):
+        assert services.deliveries_for_changes(_updates(tickets)) == []
+
+
+def test_a_change_that_cannot_be_delivered_costs_only_its_own_deliveries(desk, receiver):
+    from helpline.webhooks.receivers import on_ticket_changes
+
+    server = receiver()
+    hook(server.url, ["ticket.updated"])
+    broken, healthy = desk.ticket(), desk.ticket()
+    changes = [
+        *_updates([broken], subject=[object(), "not JSON"]),
+        *_updates([healthy]),
+    ]
+    on_ticket_changes(sender=TicketChange, changes=changes)
+    assert list(Delivery.objects.values_list("ticket_id", flat=True)) == [healthy.pk]
