@@ -12,8 +12,10 @@ import binascii
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Count, Prefetch, Q, Window
+from django.db.models.expressions import RawSQL
 
 from helpline.accounts.models import Role, User
 from helpline.audit.models import AuditEvent
@@ -22,6 +24,15 @@ from helpline.directory.models import Department, DepartmentMembership, HelpTopi
 from helpline.tickets.access import can_see_internal, tickets_visible_to
 from helpline.tickets.models import PUBLIC_ENTRY_KINDS, Attachment, ThreadEntry, Ticket
 from helpline.tickets.states import ACTIVE, Status
+
+# The queue predicate, in exactly the words of the partial indexes ``ticket_queue_department``
+# and ``ticket_queue_assignee`` (tickets migration 0005). SQLite uses a partial index only when
+# the query repeats its WHERE term literally (same values, same order, no bound parameters),
+# so the queues filter with this SQL rather than ``status__in``.
+QUEUE_STATUSES = ("new", "open", "pending", "on_hold")
+assert frozenset(QUEUE_STATUSES) == {s.value for s in ACTIVE}
+_TICKET_STATUS = f'"{Ticket._meta.db_table}"."status"'
+QUEUE_STATUS_SQL = f"{_TICKET_STATUS} IN ({', '.join(repr(s) for s in QUEUE_STATUSES)})"
 
 MAX_PAGE = 100
 # Queue badges count up to this many tickets; more shows as "1000+".
@@ -57,19 +68,38 @@ def decode_cursor(cursor: str) -> int:
         raise ValidationFailed("invalid cursor", fields={"cursor": "invalid"}) from None
 
 
-def _my_department_ids(user: User) -> QuerySet[DepartmentMembership, Any]:
-    return DepartmentMembership.objects.filter(user=user).values("department_id")
+def _my_department_ids(user: User) -> list[int]:
+    """The agent's departments, read once per user object (like Django's permission cache):
+    a desk page builds its queue and its badge counts from the same request user."""
+    cached: list[int] | None = getattr(user, "_queue_department_ids", None)
+    if cached is None:
+        cached = list(
+            DepartmentMembership.objects.filter(user=user)
+            .order_by("department_id")
+            .values_list("department_id", flat=True)
+        )
+        user._queue_department_ids = cached  # type: ignore[attr-defined]
+    return cached
 
 
-def queue_filter(user: User, queue: str) -> Q:
-    """The filter of a named agent queue (see QUEUES)."""
-    active = Q(status__in=[s.value for s in ACTIVE])
+def queue_filter(user: User, queue: str, *, department_ids: list[int] | None = None) -> Q:
+    """The filter of a named agent queue (see QUEUES).
+
+    The department queues read the agent's departments first (one small query) and filter on
+    their ids: with one department, ``department_id = ? AND status IN (…)`` walks the partial
+    index ``(department_id, id DESC)`` newest first and stops at the page's LIMIT, where an
+    ``IN (subquery)`` would read and sort every active ticket of the departments. Pass
+    ``department_ids`` when building several queues for the same agent.
+    """
+    if department_ids is None and queue in ("unassigned", "department"):
+        department_ids = _my_department_ids(user)
+    active = Q(RawSQL(QUEUE_STATUS_SQL, [], output_field=BooleanField()))
     if queue == "mine":
         return active & Q(assignee=user)
     if queue == "unassigned":
-        return active & Q(assignee__isnull=True, department__in=_my_department_ids(user))
+        return active & Q(assignee__isnull=True, department_id__in=department_ids)
     if queue == "department":
-        return active & Q(department__in=_my_department_ids(user))
+        return active & Q(department_id__in=department_ids)
     if queue == "all":
         return Q()
     raise ValidationFailed(f"unknown queue {queue!r}", fields={"queue": "unknown"})
@@ -140,9 +170,17 @@ def queue_counts(*, user: User) -> dict[str, int]:
     names = ("mine", "unassigned", "department")
     parts: list[str] = []
     params: list[Any] = []
+    department_ids = _my_department_ids(user)
     for name in names:
-        queue = Ticket.objects.filter(queue_filter(user, name)).order_by().values("id")
-        sql, queue_params = queue[: COUNT_CAP + 1].query.sql_with_params()
+        queue = (
+            Ticket.objects.filter(queue_filter(user, name, department_ids=department_ids))
+            .order_by()
+            .values("id")
+        )
+        try:
+            sql, queue_params = queue[: COUNT_CAP + 1].query.sql_with_params()
+        except EmptyResultSet:  # an agent in no department
+            sql, queue_params = "SELECT 1 WHERE 1 = 0", []
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) capped_{name})")
         params.extend(queue_params)
     # One round trip for the three badges.
@@ -159,9 +197,61 @@ def ticket_entries(*, user: User, ticket: Ticket) -> list[ThreadEntry]:
         entries = entries.filter(kind__in=PUBLIC_ENTRY_KINDS)
     return list(
         entries.select_related("author")
-        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+        .prefetch_related(
+            Prefetch("attachments", queryset=Attachment.objects.order_by("id"), to_attr="files")
+        )
         .order_by("id")
     )
+
+
+# The desk ticket page shows this many of the newest entries; older ones load on demand.
+THREAD_PAGE = 50
+MAX_THREAD_PAGE = 500
+
+
+@dataclass(frozen=True)
+class ThreadPage:
+    entries: list[ThreadEntry]  # oldest first, each with ``files`` (its attachments)
+    earlier: int  # how many older entries the user may see before ``entries[0]``
+    ticket_files: list[Attachment]  # attachments of the ticket itself (no entry)
+
+
+def ticket_thread_page(
+    *, user: User, ticket: Ticket, before: int | None = None, limit: int = THREAD_PAGE
+) -> ThreadPage:
+    """The newest ``limit`` entries of the thread as ``user`` may see it (those before entry
+    id ``before`` if given), oldest first, and how many older ones there are.
+
+    Two queries whatever the thread's length: the entries with the count of the older ones
+    (a window count over the same filter), and the attachments of those entries together
+    with the ticket's own.
+    """
+    if not 1 <= limit <= MAX_THREAD_PAGE:
+        raise ValidationFailed(
+            f"limit must be 1 to {MAX_THREAD_PAGE}", fields={"limit": "out of range"}
+        )
+    entries = ThreadEntry.objects.filter(ticket=ticket)
+    if not can_see_internal(user):
+        entries = entries.filter(kind__in=PUBLIC_ENTRY_KINDS)
+    if before is not None:
+        entries = entries.filter(id__lt=before)
+    newest = list(
+        entries.select_related("author")
+        .annotate(matching=Window(Count("id")))
+        .order_by("-id")[:limit]
+    )
+    newest.reverse()
+    files: dict[int | None, list[Attachment]] = {}
+    ids = [entry.pk for entry in newest]
+    attachments = Attachment.objects.filter(ticket=ticket).filter(
+        Q(entry_id__in=ids) | Q(entry__isnull=True)
+    )
+    for attachment in attachments.order_by("id"):
+        files.setdefault(attachment.entry_id, []).append(attachment)
+    for entry in newest:
+        entry.files = files.get(entry.pk, [])  # type: ignore[attr-defined]
+    earlier = newest[0].matching - len(newest) if newest else 0  # type: ignore[attr-defined]
+    return ThreadPage(entries=newest, earlier=earlier, ticket_files=files.get(None, []))
 
 
 def ticket_attachments(*, user: User, ticket: Ticket) -> list[Attachment]:

@@ -30,6 +30,7 @@ urlpatterns = [
     path("desk/", desk.queue, name="desk_queue"),
     path("", include("helpline.web.views.search")),  # search pages and saved views
     path("desk/tickets/<int:number>/", desk.ticket_detail, name="desk_ticket"),
+    path("desk/tickets/<int:number>/thread/", desk.ticket_thread, name="desk_thread"),
     path("desk/tickets/<int:number>/reply/", desk.ticket_reply, name="desk_reply"),
     path("desk/tickets/<int:number>/note/", desk.ticket_note, name="desk_note"),
     path("desk/tickets/<int:number>/take/", desk.ticket_take, name="desk_take"),

@@ -179,6 +179,64 @@ def test_the_thread_runs_a_fixed_number_of_queries_however_long(
     assert len(response.json()["items"]) >= 50
 
 
+def long_thread(desk: Any, rounds: int) -> Ticket:
+    ticket = desk.ticket()
+    for i in range(rounds):
+        services.ticket_reply(actor=desk.l1, ticket=ticket, body=f"reply {i}")
+        services.ticket_reply(actor=desk.customer, ticket=ticket, body=f"answer {i}")
+        services.ticket_note(actor=desk.l2, ticket=ticket, body=f"note {i}")
+    return ticket
+
+
+def test_the_thread_without_paging_is_the_whole_thread_with_nothing_earlier(client, desk):
+    ticket = long_thread(desk, 3)
+
+    body = client.get(f"{API}/tickets/{ticket.number}/messages", **bearer(desk.l1)).json()
+
+    assert set(body) == {"items", "earlier"}
+    assert body["earlier"] == 0
+    ids = [item["id"] for item in body["items"]]
+    assert ids == list(
+        ThreadEntry.objects.filter(ticket=ticket).order_by("id").values_list("id", flat=True)
+    )
+
+
+@pytest.mark.parametrize("who", ["customer", "l1"])
+def test_the_thread_pages_back_from_the_newest_with_before_and_limit(
+    client, desk, django_assert_max_num_queries, who
+):
+    ticket = long_thread(desk, 10)
+    user = getattr(desk, who)
+    headers = bearer(user)
+    whole = client.get(f"{API}/tickets/{ticket.number}/messages", **headers).json()["items"]
+    client.get(f"{API}/me", **headers)
+
+    pages: list[list[dict[str, Any]]] = []
+    path = f"{API}/tickets/{ticket.number}/messages?limit=7"
+    while True:
+        # token, the customer's organisation (visibility), ticket, entries, attachments
+        with django_assert_max_num_queries(5):
+            body = client.get(path, **headers).json()
+        pages.insert(0, body["items"])
+        if not body["earlier"]:
+            break
+        assert len(body["items"]) == 7
+        path = f"{API}/tickets/{ticket.number}/messages?limit=7&before={body['items'][0]['id']}"
+
+    assert [item for page in pages for item in page] == whole
+    if who == "customer":
+        assert all(not item["internal"] for page in pages for item in page)
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=501", "before=0", "before=x"])
+def test_a_bad_thread_page_is_a_400(client, desk, query):
+    ticket = desk.ticket()
+
+    response = client.get(f"{API}/tickets/{ticket.number}/messages?{query}", **bearer(desk.l1))
+
+    assert response.status_code in (400, 422)
+
+
 # --- events ---------------------------------------------------------------------------------
 
 

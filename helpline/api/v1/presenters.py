@@ -1,4 +1,10 @@
-"""Model rows → output schemas. Reads only what the selectors already loaded."""
+"""Model rows → output schemas. Reads only what the selectors already loaded.
+
+The ticket and thread schemas are built with ``model_construct``: the values come from our own
+rows with the schema's types already, and validating them (through django-ninja's
+``DjangoGetter`` wrapper, once per nested object) cost more than the SQL of a list page.
+Django-ninja returns a model instance of the response type without validating it again.
+"""
 
 from __future__ import annotations
 
@@ -25,14 +31,14 @@ from helpline.api.v1.schemas import (
 from helpline.audit.models import AuditEvent
 from helpline.directory.models import HelpTopic
 from helpline.sla.selectors import policy_name
-from helpline.tickets.models import ThreadEntry, Ticket
+from helpline.tickets.models import Attachment, ThreadEntry, Ticket
 
 
 def ref(obj: Model | None) -> Ref | None:
     if obj is None:
         return None
     name = obj.display_name if isinstance(obj, User) else getattr(obj, "name", str(obj))
-    return Ref(id=obj.pk, name=name)
+    return Ref.model_construct(id=obj.pk, name=name)
 
 
 def me(user: User) -> MeOut:
@@ -49,7 +55,7 @@ def ticket(ticket: Ticket, *, allowed_actions: list[str]) -> TicketOut:
     """Call with the related rows and tags loaded (``select_related``/``prefetch_related``)."""
     assignee = ticket.assignee
     requester = ticket.requester
-    return TicketOut(
+    return TicketOut.model_construct(
         number=ticket.number,
         subject=ticket.subject,
         description=ticket.description,
@@ -60,17 +66,19 @@ def ticket(ticket: Ticket, *, allowed_actions: list[str]) -> TicketOut:
         urgency=ticket.urgency,
         category=ref(ticket.category),
         tags=sorted(tag.name for tag in ticket.tags.all()),
-        department=Ref(id=ticket.department.pk, name=ticket.department.name),
+        department=Ref.model_construct(id=ticket.department.pk, name=ticket.department.name),
         team=ref(ticket.team),
         assignee=(
-            AssigneeRef(
+            AssigneeRef.model_construct(
                 id=assignee.pk, name=assignee.display_name, support_level=assignee.support_level
             )
             if assignee is not None
             else None
         ),
         support_level=ticket.support_level,
-        requester=PersonRef(id=requester.pk, name=requester.display_name, email=requester.email),
+        requester=PersonRef.model_construct(
+            id=requester.pk, name=requester.display_name, email=requester.email
+        ),
         help_topic=ref(ticket.help_topic),
         channel=ticket.channel,
         device=ticket.device,
@@ -80,10 +88,17 @@ def ticket(ticket: Ticket, *, allowed_actions: list[str]) -> TicketOut:
         first_response_at=ticket.first_response_at,
         resolved_at=ticket.resolved_at,
         closed_at=ticket.closed_at,
-        resolution=ResolutionOut(**ticket.resolution),
+        resolution=resolution(ticket.resolution),
         version=ticket.version,
         sla=sla(ticket),
         allowed_actions=allowed_actions,
+    )
+
+
+def resolution(record: object) -> ResolutionOut:
+    fields = record if isinstance(record, dict) else {}
+    return ResolutionOut.model_construct(
+        **{name: str(fields.get(name) or "") for name in ResolutionOut.model_fields}
     )
 
 
@@ -96,18 +111,18 @@ def sla(ticket: Ticket) -> SlaOut:
             name = ticket.sla_policy.name if ticket.sla_policy else ""
         else:
             name = policy_name(ticket.sla_policy_id)
-        policy = Ref(id=ticket.sla_policy_id, name=name)
+        policy = Ref.model_construct(id=ticket.sla_policy_id, name=name)
     met_at = {"first_response": ticket.first_response_at, "resolution": ticket.resolved_at}
 
     def target(name: str) -> SlaTargetOut:
         state = getattr(ticket, f"{name}_state") or None
-        return SlaTargetOut(
+        return SlaTargetOut.model_construct(
             due_at=getattr(ticket, f"{name}_due_at"),
             state=state,
             met_at=met_at.get(name) if state in ("met", "breached") else None,
         )
 
-    return SlaOut(
+    return SlaOut.model_construct(
         policy=policy,
         first_response=target("first_response"),
         next_response=target("next_response"),
@@ -118,7 +133,7 @@ def sla(ticket: Ticket) -> SlaOut:
 
 
 def entry(entry: ThreadEntry) -> EntryOut:
-    return EntryOut(
+    return EntryOut.model_construct(
         id=entry.pk,
         kind=entry.kind,
         internal=entry.is_internal,
@@ -128,15 +143,22 @@ def entry(entry: ThreadEntry) -> EntryOut:
         channel=entry.channel,
         created_at=entry.created_at,
         attachments=[
-            AttachmentOut(
+            AttachmentOut.model_construct(
                 id=attachment.pk,
                 filename=attachment.filename,
                 content_type=attachment.content_type,
                 size=attachment.size,
             )
-            for attachment in entry.attachments.all()
+            for attachment in _files(entry)
         ],
     )
+
+
+def _files(entry: ThreadEntry) -> list[Attachment]:
+    """The entry's attachments as the selectors loaded them (``files``), else read now (a
+    new entry just written has none loaded)."""
+    files: list[Attachment] | None = getattr(entry, "files", None)
+    return files if files is not None else list(entry.attachments.all())
 
 
 def event(event: AuditEvent) -> EventOut:
@@ -155,7 +177,7 @@ def help_topic(topic: HelpTopic) -> HelpTopicOut:
         id=topic.pk,
         name=topic.name,
         description=topic.description,
-        department=Ref(id=topic.department.pk, name=topic.department.name),
+        department=Ref.model_construct(id=topic.department.pk, name=topic.department.name),
         type=topic.type,
         priority=topic.priority or None,
     )
@@ -168,6 +190,6 @@ def agent(user: User, *, now: datetime) -> AgentOut:
         name=user.display_name,
         email=user.email,
         support_level=user.support_level,
-        departments=[Ref(id=d.pk, name=d.name) for d in user.departments.all()],
+        departments=[Ref.model_construct(id=d.pk, name=d.name) for d in user.departments.all()],
         available=user.is_available_at(now),
     )

@@ -229,6 +229,9 @@ class EntryOut(Schema):
 
 class EntryList(Schema):
     items: list[EntryOut]
+    earlier: int = Field(
+        default=0, description="Older entries not in items: page on with ?before=<first id>."
+    )
 
 
 class EventOut(Schema):

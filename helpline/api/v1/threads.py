@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from django.http import HttpRequest
-from ninja import Router, Status
+from ninja import Query, Router, Status
 
 from helpline.api.v1 import presenters
 from helpline.api.v1.auth import caller
 from helpline.api.v1.paths import TICKET
-from helpline.api.v1.schemas import ERRORS, EntryList, EntryOut, EventList, MessageIn
+from helpline.api.v1.schemas import ERRORS, EntryList, EntryOut, EventList, MessageIn, QueryId
 from helpline.core.errors import NotFound
 from helpline.tickets import access, selectors, services
 from helpline.tickets.states import Channel
@@ -17,12 +19,38 @@ router = Router(tags=["tickets"])
 
 
 @router.get(f"/tickets/{TICKET}/messages", response={200: EntryList, **ERRORS})
-def message_list(request: HttpRequest, number: int) -> EntryList:
-    """The thread as the caller may see it: customers never get internal notes."""
+def message_list(
+    request: HttpRequest,
+    number: int,
+    before: Annotated[
+        QueryId | None, Query(description="Only entries older than this entry id.")
+    ] = None,
+    limit: Annotated[
+        int | None,
+        Query(description=f"The newest this-many entries (1 to {selectors.MAX_THREAD_PAGE})."),
+    ] = None,
+) -> EntryList:
+    """The thread as the caller may see it, oldest first: customers never get internal notes.
+
+    Without ``before`` and ``limit``, the whole thread. With them, the newest ``limit``
+    entries (older than entry ``before``), and ``earlier``: how many older ones remain; the
+    next page is ``?before=<id of the first item>``."""
     user = caller(request)
     ticket = access.access_ticket(user, number, related=False)
-    entries = selectors.ticket_entries(user=user, ticket=ticket)
-    return EntryList(items=[presenters.entry(entry) for entry in entries])
+    if before is None and limit is None:
+        entries = selectors.ticket_entries(user=user, ticket=ticket)
+        return EntryList.model_construct(
+            items=[presenters.entry(entry) for entry in entries], earlier=0
+        )
+    page = selectors.ticket_thread_page(
+        user=user,
+        ticket=ticket,
+        before=before,
+        limit=selectors.THREAD_PAGE if limit is None else limit,
+    )
+    return EntryList.model_construct(
+        items=[presenters.entry(entry) for entry in page.entries], earlier=page.earlier
+    )
 
 
 @router.post(f"/tickets/{TICKET}/messages", response={201: EntryOut, **ERRORS})

@@ -146,7 +146,7 @@ def ticket_list(
 
 def ticket_page(user: User, tickets: list[Ticket], next_cursor: str | None) -> TicketPage:
     member_of = access.member_department_ids(user) if user.is_agent else frozenset()
-    return TicketPage(
+    return TicketPage.model_construct(
         items=[ticket_out(user, ticket, member_of=member_of) for ticket in tickets],
         next_cursor=next_cursor,
     )

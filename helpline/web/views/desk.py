@@ -139,10 +139,12 @@ def _chosen_view(views: list[SavedView], value: str | None) -> SavedView | None:
     return next((view for view in views if view.pk == int(value)), None)
 
 
-def agent_actions(user: User, ticket: Ticket) -> set[str]:
+def agent_actions(
+    user: User, ticket: Ticket, *, member_of: frozenset[int] | None = None
+) -> set[str]:
     """The action forms to offer: ``access.ticket_actions`` (the rules the API shows too),
     plus "take" for the auto-assigned agent of a new ticket, which starts work on it."""
-    actions = set(access.ticket_actions(user, ticket))
+    actions = set(access.ticket_actions(user, ticket, member_of=member_of))
     if ticket.status == Status.NEW and ticket.assignee_id == user.pk:
         actions.add("take")
     return actions
@@ -155,17 +157,23 @@ def _render_ticket(
     bound: dict[str, forms.Form] | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    """The agent's ticket page in a fixed number of queries: the newest THREAD_PAGE entries
+    (older ones load on demand, ``ticket_thread``) and one agent list for both the assign
+    and escalate forms, which also gives the agent's own departments."""
     user = request_user(request)
     version = {"version": ticket.version}
-    department_agents = selectors.agent_list(department_id=ticket.department_id)
+    agents = selectors.agent_list()
+    department_agents = [
+        agent
+        for agent in agents
+        if any(d.pk == ticket.department_id for d in agent.departments.all())
+    ]
     page_forms: dict[str, forms.Form] = {
         "reply": ReplyForm(),
         "note": NoteForm(),
         "take": forms.Form(),
         "assign": AssignForm(agents=department_agents, initial={"assignee": ticket.assignee_id}),
-        "escalate": EscalateForm(
-            departments=selectors.departments_for(user=user), agents=selectors.agent_list()
-        ),
+        "escalate": EscalateForm(departments=selectors.departments_for(user=user), agents=agents),
         "pend": ReasonForm(initial=version),
         "hold": ReasonForm(initial=version),
         "resume": VersionForm(initial=version),
@@ -175,15 +183,19 @@ def _render_ticket(
     }
     for name, form in (bound or {}).items():
         page_forms[name] = with_current_version(form, ticket)
-    attachments = selectors.ticket_attachments(user=user, ticket=ticket)
+    thread = selectors.ticket_thread_page(user=user, ticket=ticket)
+    me = next((agent for agent in agents if agent.pk == user.pk), None)
+    member_of = frozenset(d.pk for d in me.departments.all()) if me is not None else None
     context: dict[str, Any] = {
         "ticket": ticket,
         "tags": list(ticket.tags.all()),
-        "entries": selectors.ticket_entries(user=user, ticket=ticket),
-        "ticket_attachments": [a for a in attachments if a.entry_id is None],
+        "entries": thread.entries,
+        "earlier": thread.earlier,
+        "before": thread.entries[0].pk if thread.entries else None,
+        "ticket_attachments": thread.ticket_files,
         "events": selectors.ticket_events(user=user, ticket=ticket),
         "forms": distinct_ids(page_forms),
-        "actions": agent_actions(user, ticket),
+        "actions": agent_actions(user, ticket, member_of=member_of),
         "failed": next(iter(bound or {}), None),
     }
     return render(request, "web/desk/ticket_detail.html", context, status=status)
@@ -192,6 +204,25 @@ def _render_ticket(
 @agent_required
 def ticket_detail(request: HttpRequest, number: int) -> HttpResponse:
     return _render_ticket(request, ticket_or_404(request_user(request), number))
+
+
+@agent_required
+def ticket_thread(request: HttpRequest, number: int) -> HttpResponse:
+    """Older thread entries (``?before=<entry id>``), as list items that take the place of
+    the "Show earlier" button on the ticket page: two queries for the entries and files."""
+    user = request_user(request)
+    ticket = ticket_or_404(user, number)
+    before = request.GET.get("before", "")
+    if not (before.isascii() and before.isdigit()):
+        raise Http404("no such entry")
+    thread = selectors.ticket_thread_page(user=user, ticket=ticket, before=int(before))
+    context = {
+        "ticket": ticket,
+        "entries": thread.entries,
+        "earlier": thread.earlier,
+        "before": thread.entries[0].pk if thread.entries else None,
+    }
+    return render(request, "web/includes/thread_entries.html", context)
 
 
 Perform = Callable[[User, Ticket, dict[str, Any]], str]
