@@ -1,9 +1,41 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing() -> Iterator[None]:
+    """Passwords are hashed with MD5 in tests, from the session's start (module-wide data is
+    built before any function-scoped fixture): Argon2 with production parameters costs ~150 ms
+    and 100 MB a hash, and every Desk makes nine users. The hasher is Django's, not under test."""
+    from django.test.utils import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@contextmanager
+def module_transaction(django_db_blocker: Any) -> Iterator[None]:
+    """Data built once for a whole test module (say, thousands of tickets for query plans):
+    inside one transaction, rolled back when the module's last test ends. Each test's own
+    transaction nests in it as a savepoint, so a test still sees only the shared data and its
+    own changes. Only for modules whose tests do not commit (no ``transaction=True``)."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 @pytest.fixture(autouse=True)

@@ -11,13 +11,6 @@ from helpline.accounts.services import api_token_issue
 API = "/api/v1"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any) -> None:
-    """Argon2 costs ~0.1-0.5 s a hash and every Desk creates nine users: MD5 keeps the suite
-    fast. What is under test here is the API, not the hasher."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def bearer(user: User) -> dict[str, str]:
     """Headers for the test client: a fresh token for ``user``, issued through the service."""
     _, raw = api_token_issue(email=user.email, password=factories.PASSWORD)

@@ -10,11 +10,6 @@ from helpline.kb.tests.factories import article
 from helpline.tickets.models import Ticket
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def guide(desk):
     offline = article(author=desk.l1, title="Printer shows offline", body="Untick offline.")

@@ -5,11 +5,6 @@ from typing import Any
 import pytest
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def articles(desk: Any) -> dict[str, Any]:
     """One article in each reading state, all about printers: public, internal, draft

@@ -16,8 +16,3 @@ def network(desk: Any) -> Any:
     department.busy = factories.agent(departments=[department], level=1, name="Busy Net")
     department.idle = factories.agent(departments=[department], level=1, name="Idle Net")
     return department
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.db import connection
 
+from helpline import factories
+from helpline.conftest import module_transaction
 from helpline.search.backends import backend_for
 from helpline.search.query import parse_query
 from helpline.search.selectors import AGENT_ENTRY_KINDS, CUSTOMER_ENTRY_KINDS
@@ -39,8 +42,28 @@ class ExplainingCursor:
         return []
 
 
+@pytest.fixture(scope="module")
+def _searchable_desk(django_db_setup: None, django_db_blocker: Any) -> Iterator[Any]:
+    """A desk with 4,000 tickets and their entries, built once for the module (its tests only
+    read)."""
+    with module_transaction(django_db_blocker):
+        with django_db_blocker.unblock():
+            desk = factories.Desk()
+            _add_many_tickets(desk)
+        yield desk
+
+
 @pytest.fixture
-def many_tickets(desk) -> None:
+def desk(_searchable_desk: Any, db: None) -> Any:
+    return _searchable_desk
+
+
+@pytest.fixture
+def many_tickets(desk: Any) -> None:
+    """The 4,000 tickets are part of this module's desk."""
+
+
+def _add_many_tickets(desk: Any) -> None:
     rng = random.Random(6)
     start = Ticket.objects.order_by("-number").values_list("number", flat=True).first() or 0
     tickets = Ticket.objects.bulk_create(

@@ -14,11 +14,6 @@ from helpline.tickets import services
 pytestmark = pytest.mark.usefixtures("demo_policy")
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def friday_ticket(desk, time_machine):
     """A medium (severity B: 4 h first response, 48 h resolution) ticket created Friday
     2026-11-20 15:00 Copenhagen, then looked at Monday 09:00."""

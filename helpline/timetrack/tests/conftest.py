@@ -5,11 +5,6 @@ from typing import Any
 import pytest
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def committed(django_capture_on_commit_callbacks: Any) -> Any:
     """Run the block's on-commit callbacks (signal receivers, tasks) as a commit would."""
