@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -13,11 +12,15 @@ from typing import Any
 from django.db import connection, models
 
 from helpline.audit.models import AuditEvent
-from helpline.core import clock
+from helpline.core import batchsql, clock
+
+_PLAIN = frozenset({str, int, float, bool})
 
 
 def jsonable(value: Any) -> Any:
     """A JSON-safe form of a field value for the before/after record."""
+    if value is None or type(value) in _PLAIN:  # most values: no ABC checks below
+        return value
     if isinstance(value, models.Model):
         return {"id": value.pk, "name": str(value)}
     if isinstance(value, Enum):
@@ -123,7 +126,7 @@ def audit_record_many(entries: Sequence[AuditEntry]) -> list[int]:
         )
         for entry in entries
     ]
-    ids = _insert_unnest(rows) if connection.vendor == "postgresql" else _insert_orm(rows)
+    ids = _insert_json(rows) if connection.vendor == "postgresql" else _insert_orm(rows)
     from helpline.tickets.signals import TicketChange, send_many_on_commit
 
     send_many_on_commit(
@@ -158,42 +161,33 @@ class _Row:
     note: str
 
 
-_UNNEST_TYPES = {
-    "created_at": "timestamptz",
-    "actor_id": "bigint",
-    "action": "text",
-    "object_type": "text",
-    "object_id": "text",
-    "ticket_id": "bigint",
-    "changes": "jsonb",
-    "note": "text",
-}
+_COLUMNS = (
+    "created_at", "actor_id", "action", "object_type", "object_id", "ticket_id", "changes",
+    "note",
+)  # fmt: skip
 
 
-def _insert_unnest(rows: list[_Row]) -> list[int]:
-    """One ``INSERT … SELECT FROM unnest(…) RETURNING id`` with one array per column (eight
-    parameters whatever the batch size): Django's ``bulk_create`` of a JSONField sends one
-    parameter per value, and building and quoting those costs more than the insert."""
+def _insert_json(rows: list[_Row]) -> list[int]:
+    """One ``INSERT … SELECT FROM json_populate_recordset(…) RETURNING id``: the whole batch
+    as one JSON parameter (:mod:`helpline.core.batchsql`). Django's ``bulk_create`` of a
+    JSONField sends one parameter per value, and building and quoting those costs more than
+    the insert."""
     quote = connection.ops.quote_name
-    names = list(_UNNEST_TYPES)
-    columns: dict[str, list[Any]] = {name: [] for name in names}
-    for row in rows:
-        for name in names:
-            value = getattr(row, name)
-            columns[name].append(json.dumps(value) if name == "changes" else value)
+    names = ", ".join(map(quote, _COLUMNS))
     sql = (
-        f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({', '.join(map(quote, names))}) "
-        f"SELECT * FROM unnest({', '.join(f'%s::{t}[]' for t in _UNNEST_TYPES.values())}) "
-        "RETURNING id"
+        f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({names}) "
+        f"SELECT {names} FROM {batchsql.recordset(AuditEvent)} RETURNING id"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [columns[name] for name in names])
+        cursor.execute(
+            sql, [batchsql.records({name: getattr(row, name) for name in _COLUMNS} for row in rows)]
+        )
         return [event_id for (event_id,) in cursor.fetchall()]
 
 
 def _insert_orm(rows: list[_Row]) -> list[int]:
     """``bulk_create`` (needs a database that returns primary keys: SQLite does)."""
     events = AuditEvent.objects.bulk_create(
-        AuditEvent(**{name: getattr(row, name) for name in _UNNEST_TYPES}) for row in rows
+        AuditEvent(**{name: getattr(row, name) for name in _COLUMNS}) for row in rows
     )
     return [event.pk for event in events]

@@ -30,6 +30,7 @@ from helpline.accounts.models import Organization, Role, User
 from helpline.bench.words import TextSource, Vocabulary
 from helpline.core import clock
 from helpline.directory.models import Department, DepartmentMembership, Tag
+from helpline.sla.models import NextCheck
 from helpline.tickets.models import Counter, ThreadEntry, Ticket
 
 PASSWORD = "helpline-bench"
@@ -436,9 +437,22 @@ def _write_batch(
         _insert(Ticket._meta.db_table, generator.ticket_columns, ticket_rows)
         _insert(ThreadEntry._meta.db_table, generator.entry_columns, entry_rows)
         _insert(Ticket.tags.through._meta.db_table, ["ticket_id", "tag_id"], tag_rows)
+        _schedule_checks(first_ticket_id, ticket_id - 1)
         reindex(first_ticket_id - 1, ticket_id - 1)
     if connection.vendor == "postgresql":
         _reset_sequences()
+
+
+def _schedule_checks(first: int, last: int) -> None:
+    """The SLA sweep's index (``sla.NextCheck``) for tickets ``first``..``last``, as
+    ``sla.services.sla_schedule`` keeps it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {NextCheck._meta.db_table} (ticket_id, at)"
+            f" SELECT id, sla_next_check_at FROM {Ticket._meta.db_table}"
+            " WHERE id BETWEEN %s AND %s AND sla_next_check_at IS NOT NULL",
+            [first, last],
+        )
 
 
 def _insert(table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:

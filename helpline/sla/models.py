@@ -149,3 +149,22 @@ class Target(models.Model):
 
     def __str__(self) -> str:
         return f"{self.policy}: {self.priority}"
+
+
+class NextCheck(models.Model):
+    """When the SLA sweep must look at a ticket again (its earliest warning or due time still
+    ahead): the sweep's index, one narrow row per ticket with a running target.
+
+    ``Ticket.sla_next_check_at`` is the truth, read and re-checked under the ticket's lock;
+    this table mirrors it (``sla.services.sla_schedule``) so that moving a ticket's next
+    check rewrites two small index entries here instead of every index of the wide ticket
+    row, whose SLA columns are then all unindexed and updated in place (a HOT update on
+    PostgreSQL)."""
+
+    ticket = models.OneToOneField(
+        "tickets.Ticket", primary_key=True, on_delete=models.CASCADE, related_name="next_check"
+    )
+    at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"ticket {self.ticket_id} at {self.at:%Y-%m-%d %H:%M}"

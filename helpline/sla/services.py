@@ -4,20 +4,21 @@ hold the ticket's row lock; never recomputes from history, only moves the clock 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import connection, transaction
 
 from helpline.audit.services import audit_record
+from helpline.core import batchsql
 from helpline.core.configcache import ConfigCache
 from helpline.core.errors import PermissionDenied, ValidationFailed
 from helpline.sla import engine
-from helpline.sla.models import Calendar, Policy, Target
+from helpline.sla.models import Calendar, NextCheck, Policy, Target
 from helpline.tickets.models import Ticket
 from helpline.tickets.states import Priority, Status
 
@@ -111,13 +112,20 @@ def sla_refresh(
         clock = engine.pause(clock, now)
     else:
         clock = engine.resume(clock, calendar, now)
-    judged = engine.evaluate(clock, policy.targets_for(ticket.priority), calendar, now)
+    settled_first = _settled(ticket, "first_response", ticket.first_response_at)
+    settled_resolution = _settled(ticket, "resolution", ticket.resolved_at)
+    targets = policy.targets_for(ticket.priority)
+    if settled_first or settled_resolution:  # kept as judged: no need to compute them again
+        targets = replace(
+            targets,
+            first_response=None if settled_first else targets.first_response,
+            resolution=None if settled_resolution else targets.resolution,
+        )
+    judged = engine.evaluate(clock, targets, calendar, now)
     status = engine.Status(
-        first_response=(
-            _settled(ticket, "first_response", ticket.first_response_at) or judged.first_response
-        ),
+        first_response=settled_first or judged.first_response,
         next_response=judged.next_response,
-        resolution=_settled(ticket, "resolution", ticket.resolved_at) or judged.resolution,
+        resolution=settled_resolution or judged.resolution,
         stopped=judged.stopped,
     )
 
@@ -137,6 +145,38 @@ def sla_refresh(
     _set(ticket, changed, "awaiting_reply_since", clock.awaiting_reply_since)
     _set(ticket, changed, "sla_next_check_at", status.next_check_at())
     return changed, events
+
+
+def sla_schedule(tickets: Iterable[Ticket]) -> None:
+    """Bring the sweep's index (:class:`~helpline.sla.models.NextCheck`) in step with the
+    tickets' ``sla_next_check_at``: one upsert for those with a next check, one DELETE for
+    those without. Call in the transaction that saved the tickets, after saving them, for
+    every ticket whose ``sla_next_check_at`` changed (``sla_refresh`` lists it)."""
+    due: list[tuple[int, datetime]] = []
+    done: list[int] = []
+    for ticket in tickets:
+        if ticket.sla_next_check_at is None:
+            done.append(ticket.pk)
+        else:
+            due.append((ticket.pk, ticket.sla_next_check_at))
+    if len(due) > 1 and connection.vendor == "postgresql":  # a sweep's batch: one JSON row set
+        table = connection.ops.quote_name(NextCheck._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (ticket_id, at) SELECT ticket_id, at FROM "
+                + batchsql.recordset(NextCheck)
+                + " ON CONFLICT (ticket_id) DO UPDATE SET at = EXCLUDED.at",
+                [batchsql.records({"ticket_id": pk, "at": at} for pk, at in due)],
+            )
+    elif due:
+        NextCheck.objects.bulk_create(
+            [NextCheck(ticket_id=pk, at=at) for pk, at in due],
+            update_conflicts=True,
+            unique_fields=["ticket"],
+            update_fields=["at"],
+        )
+    if done:
+        NextCheck.objects.filter(ticket_id__in=done).delete()
 
 
 def _settled(ticket: Ticket, name: str, met_at: datetime | None) -> engine.TargetStatus | None:

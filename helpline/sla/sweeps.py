@@ -9,23 +9,30 @@ A second worker finds nothing left to do, so no warning, reminder or notice fire
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Field
+from django.db.models import QuerySet
+from django.db.models.base import ModelState
 
 from helpline.accounts.selectors import system_user
 from helpline.audit.services import audit_record
-from helpline.core import clock
+from helpline.core import batchsql, clock
 from helpline.core.errors import DomainError
 from helpline.directory.models import Department
 from helpline.notifications import events as notify
 from helpline.sla.models import Policy, Target
-from helpline.sla.services import SlaEvent, sla_record_events_many, sla_refresh
+from helpline.sla.services import (
+    SLA_FIELDS,
+    SlaEvent,
+    sla_record_events_many,
+    sla_refresh,
+    sla_schedule,
+)
 from helpline.tickets import services as ticket_services
 from helpline.tickets.models import Ticket
 from helpline.tickets.states import Status
@@ -34,6 +41,13 @@ log = logging.getLogger(__name__)
 BATCH = 500
 MAX_SLA_BATCHES = 100  # per sweep run: at most 50,000 due tickets a minute per worker
 CLAIM_RELATED = ("department", "help_topic", "sla_policy__calendar", "assignee")
+# What the SLA sweep reads of a ticket (the clock, what selects its policy, what its audit
+# events and notices name); not the texts, which make up most of a row. An escalation
+# re-reads the whole ticket under its own lock.
+SWEEP_FIELDS = (
+    *SLA_FIELDS, "number", "status", "priority", "support_level", "department", "help_topic",
+    "assignee", "created_at", "first_response_at", "resolved_at", "version",
+)  # fmt: skip
 
 
 @dataclass
@@ -95,44 +109,85 @@ def _one_ticket(kind: str, pk: int, report: SweepReport) -> Iterator[None]:
 
 
 def sweep_sla(*, now: datetime, report: SweepReport) -> None:
-    """Fire SLA warnings and breaches whose time has come (indexed on sla_next_check_at).
+    """Fire SLA warnings and breaches whose time has come.
 
-    Works in batches of up to :data:`BATCH` due tickets, one transaction each (claim, refresh,
-    one bulk UPDATE, one audit INSERT, one notification task), until none is due or
-    :data:`MAX_SLA_BATCHES` ran. A ticket that fails is reported, left due for the next run
-    and skipped for the rest of this one; if a batch's write fails, that batch is done again
-    one ticket at a time."""
+    Works in batches of up to :data:`BATCH` due tickets, one transaction each, until none is
+    due or :data:`MAX_SLA_BATCHES` ran. A batch claims its tickets through ``NextCheck`` (the
+    narrow index of due times) with ``FOR UPDATE SKIP LOCKED``, so that several workers share
+    the work; it re-checks each ticket's own ``sla_next_check_at`` under the lock, refreshes
+    the tickets in Python, and writes them, their next checks, their
+    audit events and their notifications in a few statements. A ticket that fails is
+    reported, left due for the next run and skipped for the rest of this one; if a batch's
+    write fails, that batch is done again one ticket at a time."""
     targets: dict[int, dict[str, Target]] | None = None
     policies: dict[int, Policy] = {}
-    failed: set[int] = set()
+    skipped: set[int] = set()  # failed, or locked by someone else: not again in this run
     for _ in range(MAX_SLA_BATCHES):
         claimed: list[int] = []
         batch = SweepReport()
         try:
             with transaction.atomic():
-                tickets = list(
-                    Ticket.objects.select_for_update(skip_locked=True)
-                    .filter(sla_next_check_at__lte=now)  # re-checked under the lock
-                    .exclude(pk__in=failed)
-                    .order_by("sla_next_check_at")[:BATCH]
-                )
-                if not tickets:
+                claimed, tickets = _claim_due(now, skipped)
+                if not claimed:
                     return
-                claimed = [ticket.pk for ticket in tickets]
+                if not tickets:
+                    continue
                 if targets is None:
                     targets = _targets_by_policy()
                 _share_policies(tickets, policies)
                 _sla_batch(tickets, now=now, targets=targets, report=report, batch=batch,
-                           failed=failed)  # fmt: skip
+                           failed=skipped)  # fmt: skip
         except Exception:  # the batch write failed: nothing of it was kept
             log.exception("SLA batch of %s tickets failed; retrying one by one", len(claimed))
             for pk in claimed:
-                if pk not in failed:
-                    _sla_one(pk, now=now, targets=targets or {}, report=report, failed=failed)
+                if pk not in skipped:
+                    _sla_one(pk, now=now, targets=targets or {}, report=report, failed=skipped)
             continue
         report.sla_events += batch.sla_events
         report.escalations += batch.escalations
         report.errors += batch.errors
+
+
+def claimable(now: datetime, skipped: Iterable[int] = ()) -> QuerySet[Ticket]:
+    """One batch's claim (see :func:`_claim_due`), as a query."""
+    return (
+        Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(next_check__at__lte=now)
+        .exclude(pk__in=list(skipped))
+        .order_by("next_check__at")[:BATCH]
+    )
+
+
+def _claim_due(now: datetime, skipped: set[int]) -> tuple[list[int], list[Ticket]]:
+    """Claim up to :data:`BATCH` due tickets: (the ids claimed, those of them still due).
+    Call inside the batch's transaction.
+
+    One statement walks ``NextCheck`` by due time and locks the tickets it joins, skipping
+    the ones locked by someone else (another sweep, or a service changing the ticket, which
+    moves its next check too), so several workers share the due tickets without waiting.
+    Each ticket's own ``sla_next_check_at`` is then re-checked: where the index was behind
+    it, the index is brought in step and the ticket left alone."""
+    names = ["id", *(str(Ticket._meta.get_field(name).attname) for name in SWEEP_FIELDS)]
+    locked = [_partial(names, row) for row in claimable(now, skipped).values_list(*names)]
+    due, stale = [], []
+    for ticket in locked:
+        at = ticket.sla_next_check_at
+        (due if at is not None and at <= now else stale).append(ticket)
+    if stale:
+        sla_schedule(stale)
+    return [ticket.pk for ticket in locked], due
+
+
+def _partial(attnames: list[str], row: tuple[Any, ...]) -> Ticket:
+    """A ticket from some of its columns, the others deferred (read on access), like what
+    ``only()`` returns but without the per-field bookkeeping of ``Model.from_db``, which is
+    a good part of a 500-ticket batch's time."""
+    ticket = Ticket.__new__(Ticket)
+    ticket.__dict__.update(zip(attnames, row, strict=True))
+    ticket._state = ModelState()
+    ticket._state.adding = False
+    ticket._state.db = connection.alias
+    return ticket
 
 
 def _sla_batch(
@@ -159,6 +214,7 @@ def _sla_batch(
         done.append((ticket, events))
     if done and fields:
         _write([ticket for ticket, _ in done], sorted(fields))
+        sla_schedule([ticket for ticket, _ in done])  # every one's next check moved
     batch.sla_events += sla_record_events_many(done)
     for ticket, events in done:
         if _breached_resolution(events):
@@ -168,31 +224,14 @@ def _sla_batch(
 
 
 def _write(tickets: list[Ticket], names: list[str]) -> None:
-    """Save ``names`` of every ticket in one statement. On PostgreSQL an ``UPDATE … FROM
-    unnest(…)`` with one array parameter per column: Django's ``bulk_update`` builds a CASE
-    per field and row, which costs about a millisecond of Python per ticket; elsewhere
+    """Save ``names`` of every ticket in one statement: on PostgreSQL one ``UPDATE … FROM
+    json_populate_recordset`` (:mod:`helpline.core.batchsql`; Django's ``bulk_update`` builds
+    a CASE per field and row, about a millisecond of Python per ticket); elsewhere
     ``bulk_update``."""
-    if connection.vendor != "postgresql":
+    if connection.vendor == "postgresql":
+        batchsql.update(tickets, names)
+    else:
         Ticket.objects.bulk_update(tickets, names)
-        return
-    quote = connection.ops.quote_name
-    columns: list[Field[Any, Any]] = [
-        cast("Field[Any, Any]", Ticket._meta.get_field(name)) for name in ["id", *names]
-    ]
-    arrays = [
-        [f.get_db_prep_save(getattr(ticket, f.attname), connection) for ticket in tickets]
-        for f in columns
-    ]
-    names_sql = [quote(str(f.column)) for f in columns]
-    unnest = ", ".join(f"%s::{f.db_type(connection)}[]" for f in columns)
-    sql = (
-        f"UPDATE {quote(Ticket._meta.db_table)} AS t SET "
-        + ", ".join(f"{column} = v.{column}" for column in names_sql[1:])
-        + f" FROM unnest({unnest}) AS v({', '.join(names_sql)})"
-        + f" WHERE t.{names_sql[0]} = v.{names_sql[0]}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, arrays)
 
 
 def _sla_one(
@@ -207,6 +246,7 @@ def _sla_one(
             return
         fields, events = _sla_refresh(ticket, now=now, targets=targets)
         ticket.save(update_fields=sorted(set(fields)))
+        sla_schedule([ticket])
         report.sla_events += sla_record_events_many([(ticket, events)])
         if _breached_resolution(events):
             with _one_ticket("escalation", pk, report):

@@ -128,6 +128,7 @@ class Ticket(models.Model):
     sla_paused_minutes = models.PositiveIntegerField(default=0)
     sla_paused_since = models.DateTimeField(null=True, blank=True)
     awaiting_reply_since = models.DateTimeField(null=True, blank=True)
+    # Mirrored, indexed, by sla.NextCheck (sla.services.sla_schedule), which the sweep reads.
     sla_next_check_at = models.DateTimeField(null=True, blank=True)
     pending_reminded_at = models.DateTimeField(null=True, blank=True)
 
@@ -160,12 +161,8 @@ class Ticket(models.Model):
             models.Index(fields=["priority", "id"], name="ticket_priority"),
             models.Index(fields=["resolution_due_at", "id"], name="ticket_due"),
             models.Index(fields=["created_at", "id"], name="ticket_created"),
-            # The SLA sweep reads only the tickets whose next check is due.
-            models.Index(
-                fields=["sla_next_check_at"],
-                condition=models.Q(sla_next_check_at__isnull=False),
-                name="ticket_sla_check",
-            ),
+            # No index on an SLA column: the sweep finds due tickets through sla.NextCheck,
+            # so its writes here are updates in place (see migration 0006).
         ]
 
     def __str__(self) -> str:

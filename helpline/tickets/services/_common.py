@@ -22,7 +22,7 @@ from helpline.core.errors import (
 )
 from helpline.core.html import render
 from helpline.directory.models import Tag
-from helpline.sla.services import sla_record_events, sla_refresh
+from helpline.sla.services import sla_record_events, sla_refresh, sla_schedule
 from helpline.tickets.models import (
     Attachment,
     Counter,
@@ -151,6 +151,8 @@ def _save(ticket: Ticket, fields: Iterable[str], *, reselect_policy: bool = Fals
     ticket.version += 1
     ticket.updated_at = now
     ticket.save(update_fields=list({*fields, *sla_fields, "version", "updated_at"}))
+    if "sla_next_check_at" in sla_fields:
+        sla_schedule([ticket])
     sla_record_events(ticket, sla_events)
 
 

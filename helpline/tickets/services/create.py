@@ -17,7 +17,7 @@ from helpline.core.errors import (
 from helpline.core.html import render
 from helpline.directory.models import Category, Department, HelpTopic
 from helpline.notifications import events as notify
-from helpline.sla.services import sla_refresh
+from helpline.sla.services import sla_refresh, sla_schedule
 from helpline.tickets.assignment import pick_agent
 from helpline.tickets.models import (
     Ticket,
@@ -135,6 +135,8 @@ def ticket_create(
             _assign(ticket, agent)
         sla_refresh(ticket, now=now)
         ticket.save()
+        if ticket.sla_next_check_at is not None:
+            sla_schedule([ticket])
         if tags:
             ticket.tags.set(_tags(tags))
         _store_attachments(ticket, None, attachments)

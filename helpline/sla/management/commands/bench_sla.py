@@ -29,6 +29,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--skip-sweep", action="store_true", help="only the due-time throughput"
         )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=2,
+            help="then sweep the same due tickets again with this many worker processes at "
+            "once (default 2, one per core of the target machine; 1 skips it)",
+        )
 
     def handle(
         self,
@@ -37,10 +44,13 @@ class Command(BaseCommand):
         computations: int,
         force: bool,
         skip_sweep: bool,
+        workers: int,
         **options: Any,
     ) -> None:
-        if tickets < 100 or computations < 1:
-            raise CommandError("--tickets must be at least 100 and --computations at least 1")
+        if tickets < 100 or computations < 1 or workers < 1:
+            raise CommandError(
+                "--tickets must be at least 100, --computations and --workers at least 1"
+            )
         throughput = bench.due_time_throughput(computations=computations)
         sweep = None
         note = "Skipped (--skip-sweep)." if skip_sweep else ""
@@ -49,6 +59,7 @@ class Command(BaseCommand):
                 sweep = bench.sweep_benchmark(
                     tickets=tickets,
                     force=force,
+                    workers=workers,
                     progress=self._progress,
                 )
             except bench.BenchRefused as refusal:
