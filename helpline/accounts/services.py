@@ -1,14 +1,14 @@
-"""Writes for accounts: API tokens."""
+"""Writes for accounts: API tokens, customers made by mail, a person's own profile."""
 
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
 from django.db import transaction
 
-from helpline.accounts.models import ApiToken, User
+from helpline.accounts.models import ApiToken, User, language_choices
 from helpline.audit.services import audit_record
 from helpline.core import clock
-from helpline.core.errors import PermissionDenied
+from helpline.core.errors import PermissionDenied, ValidationFailed
 
 
 def api_token_issue(*, email: str, password: str, name: str = "") -> tuple[ApiToken, str]:
@@ -72,3 +72,60 @@ def customer_get_or_create(*, email: str, name: str = "", actor: User | None = N
     user = User.objects.create_user(email, None, name=name[:200])
     audit_record(actor=actor, action="user.create", obj=user, after={"email": email})
     return user
+
+
+PROFILE_FIELDS = ("name", "language")
+
+
+def user_update_profile(
+    *, actor: User, user: User, name: str | None = None, language: str | None = None
+) -> User:
+    """Change a person's own name or language (an admin may change anyone's); None leaves a
+    field as it is. The language picks the mail templates Helpline uses for them.
+
+    Raises ValidationFailed (nothing changed) for an empty or over-long name, a language
+    this instance does not offer, or nothing to change; PermissionDenied for someone
+    else's profile."""
+    if actor.pk != user.pk and not actor.is_admin:
+        raise PermissionDenied("you may only change your own profile")
+    changes: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    if name is not None:
+        name = " ".join(name.split())
+        max_length = User._meta.get_field("name").max_length or 200
+        if not name:
+            errors["name"] = "enter a name"
+        elif len(name) > max_length:
+            errors["name"] = f"at most {max_length} characters"
+        else:
+            changes["name"] = name
+    if language is not None:
+        offered = dict(language_choices())
+        if language not in offered:
+            errors["language"] = "choose one of: " + ", ".join(sorted(offered))
+        else:
+            changes["language"] = language
+    if errors:
+        raise ValidationFailed(
+            "; ".join(f"{field}: {message}" for field, message in errors.items()), fields=errors
+        )
+    if name is None and language is None:
+        raise ValidationFailed("nothing to change: send a name or a language")
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        before = {field: getattr(locked, field) for field in changes}
+        changed = [field for field, value in changes.items() if before[field] != value]
+        if changed:
+            for field in changed:
+                setattr(locked, field, changes[field])
+            locked.save(update_fields=changed)
+            audit_record(
+                actor=actor,
+                action="user.profile_update",
+                obj=locked,
+                before={field: before[field] for field in changed},
+                after={field: changes[field] for field in changed},
+            )
+    for field in PROFILE_FIELDS:
+        setattr(user, field, getattr(locked, field))
+    return locked

@@ -14,7 +14,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
-from helpline.accounts.models import User
+from helpline.accounts.models import User, language_choices
 from helpline.core.errors import DomainError
 from helpline.directory.models import Department, HelpTopic
 
@@ -101,6 +101,19 @@ class LoginForm(AuthenticationForm):
 
     def clean_username(self) -> str:
         return self.cleaned_data["username"].strip().lower()
+
+
+class ProfileForm(forms.Form):
+    """A person's own name and language; the service validates both again."""
+
+    name = forms.CharField(label="Name", max_length=200, strip=True)
+    language = forms.ChoiceField(
+        label="Language", help_text="The language of the mail Helpline sends you."
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = language_choices()  # type: ignore[attr-defined]
 
 
 class TicketNewForm(forms.Form):

@@ -7,13 +7,14 @@
 from django.urls import include, path
 
 from helpline.notifications import views as notification_views
-from helpline.web.views import attachments, auth, desk, portal
+from helpline.web.views import account, attachments, auth, desk, portal
 from helpline.web.views import sla as sla_views
 
 urlpatterns = [
     path("", auth.home, name="home"),
     path("login/", auth.login, name="login"),
     path("logout/", auth.logout, name="logout"),
+    path("account/", account.profile, name="profile"),
     # Customer portal.
     path("tickets/", portal.ticket_list, name="portal_tickets"),
     path("tickets/new/", portal.ticket_new, name="portal_ticket_new"),

@@ -161,6 +161,7 @@ def test_me_describes_the_caller(client, desk, who, role, support_level):
         "name": user.name,
         "role": role,
         "support_level": support_level,
+        "language": "en",
     }
 
 

@@ -13,10 +13,11 @@ from helpline.accounts.services import (
     api_token_authenticate,
     api_token_issue,
     api_token_revoke,
+    user_update_profile,
 )
 from helpline.api.v1 import presenters
 from helpline.api.v1.errors import Unauthorized
-from helpline.api.v1.schemas import ERRORS, MeOut, TokenIn, TokenOut
+from helpline.api.v1.schemas import ERRORS, MeIn, MeOut, TokenIn, TokenOut
 from helpline.core.errors import PermissionDenied
 
 MAX_KEY_LENGTH = 200  # issued keys are 43 characters; anything far longer is not ours
@@ -65,3 +66,12 @@ def token_revoke(request: HttpRequest) -> Status[None]:
 @router.get("/me", response={200: MeOut, **ERRORS}, tags=["account"])
 def me(request: HttpRequest) -> MeOut:
     return presenters.me(caller(request))
+
+
+@router.patch("/me", response={200: MeOut, **ERRORS}, tags=["account"])
+def me_update(request: HttpRequest, payload: MeIn) -> MeOut:
+    """Change your own name or language (the language of the mail Helpline sends you)."""
+    user = caller(request)
+    return presenters.me(
+        user_update_profile(actor=user, user=user, **payload.dict(exclude_unset=True))
+    )

@@ -48,6 +48,7 @@ def me(user: User) -> MeOut:
         name=user.display_name,
         role=user.role,
         support_level=user.support_level,
+        language=user.language,
     )
 
 

@@ -257,6 +257,14 @@ class MeOut(Schema):
     name: str
     role: str
     support_level: int | None
+    language: str = Field(description="Language of the mail Helpline sends this person.")
+
+
+class MeIn(In):
+    name: Annotated[Text, Field(max_length=200)] | None = None
+    language: Annotated[Text, Field(max_length=16)] | None = Field(
+        default=None, description="One of the instance's languages (settings.LANGUAGES)."
+    )
 
 
 class HealthOut(Schema):
