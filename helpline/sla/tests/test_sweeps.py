@@ -20,7 +20,7 @@ from helpline.accounts.selectors import SYSTEM_EMAIL
 from helpline.audit.models import AuditEvent
 from helpline.core import configcache
 from helpline.sla import sweeps
-from helpline.sla.models import Calendar
+from helpline.sla.models import Calendar, NextCheck
 from helpline.sla.sweeps import run_sweeps
 from helpline.sla.tests.steps import RESOLUTION, audit_count, fresh, policy_with, utc
 from helpline.tickets import services
@@ -477,3 +477,37 @@ def test_a_ticket_failing_in_the_batch_write_does_not_stop_the_others(
     assert broken.first_response_state == "ok"  # rolled back: tried again next minute
     assert broken.sla_next_check_at is not None
     assert not any(s.startswith(f"[#{broken.number}]") for s in subjects())
+
+
+# --- the sweep's index (sla.NextCheck) --------------------------------------------------------
+
+
+def next_check(ticket):
+    return NextCheck.objects.filter(ticket_id=ticket.pk).values_list("at", flat=True).first()
+
+
+def test_the_next_check_index_follows_the_ticket_through_its_changes(managed, time_machine, sweep):
+    ticket = new_ticket(managed, time_machine)
+    assert next_check(ticket) == fresh(ticket).sla_next_check_at is not None
+
+    sweep(time_machine, START + timedelta(minutes=45))  # the warning moves it to the due time
+    assert next_check(ticket) == fresh(ticket).sla_next_check_at > START + timedelta(minutes=45)
+
+    services.ticket_reply(actor=managed.l1, ticket=ticket, body="Looking into it.")
+    services.ticket_transition(actor=managed.l1, ticket=ticket, action="pend")
+    assert fresh(ticket).sla_next_check_at is None  # the clock stopped: nothing to check
+    assert next_check(ticket) is None
+
+
+def test_an_index_row_behind_its_ticket_is_brought_in_step_and_fires_nothing(
+    managed, time_machine, sweep
+):
+    ticket = new_ticket(managed, time_machine)
+    truth = fresh(ticket).sla_next_check_at
+    NextCheck.objects.filter(ticket_id=ticket.pk).update(at=START)  # says due; the ticket not
+
+    report = sweep(time_machine, START + timedelta(minutes=10))
+
+    assert report.total() == 0
+    assert next_check(ticket) == truth
+    assert fresh(ticket).first_response_state == "ok"
