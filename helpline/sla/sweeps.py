@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Field, QuerySet
 from django.db.models.base import ModelState
 
 from helpline.accounts.selectors import system_user
@@ -167,15 +167,22 @@ def _claim_due(now: datetime, skipped: set[int]) -> tuple[list[int], list[Ticket
     moves its next check too), so several workers share the due tickets without waiting.
     Each ticket's own ``sla_next_check_at`` is then re-checked: where the index was behind
     it, the index is brought in step and the ticket left alone."""
-    names = ["id", *(str(Ticket._meta.get_field(name).attname) for name in SWEEP_FIELDS)]
+    names = ["id", *(_attname(name) for name in SWEEP_FIELDS)]
     locked = [_partial(names, row) for row in claimable(now, skipped).values_list(*names)]
-    due, stale = [], []
+    due: list[Ticket] = []
+    stale: list[Ticket] = []
     for ticket in locked:
         at = ticket.sla_next_check_at
         (due if at is not None and at <= now else stale).append(ticket)
     if stale:
         sla_schedule(stale)
     return [ticket.pk for ticket in locked], due
+
+
+def _attname(name: str) -> str:
+    field = Ticket._meta.get_field(name)
+    assert isinstance(field, Field)
+    return str(field.attname)
 
 
 def _partial(attnames: list[str], row: tuple[Any, ...]) -> Ticket:
