@@ -115,13 +115,13 @@ def sweep_sla(*, now: datetime, report: SweepReport) -> None:
     due or :data:`MAX_SLA_BATCHES` ran. A batch claims its tickets through ``NextCheck`` (the
     narrow index of due times) with ``FOR UPDATE SKIP LOCKED``, so that several workers share
     the work; it re-checks each ticket's own ``sla_next_check_at`` under the lock, refreshes
-    the tickets in Python, and writes them, their next checks, their
-    audit events and their notifications in a few statements. A ticket that fails is
-    reported, left due for the next run and skipped for the rest of this one; if a batch's
-    write fails, that batch is done again one ticket at a time."""
+    the tickets in Python, and writes them, their next checks, their audit events and their
+    notifications in a few statements. A ticket that fails is reported, left due for the next
+    run and skipped for the rest of this one; if a batch's write fails, that batch is done
+    again one ticket at a time."""
     targets: dict[int, dict[str, Target]] | None = None
     policies: dict[int, Policy] = {}
-    skipped: set[int] = set()  # failed, or locked by someone else: not again in this run
+    skipped: set[int] = set()  # failed in this run: not claimed again until the next one
     for _ in range(MAX_SLA_BATCHES):
         claimed: list[int] = []
         batch = SweepReport()
