@@ -25,10 +25,10 @@ from helpline.core import batchsql, clock
 from helpline.core.errors import DomainError
 from helpline.directory.models import Department
 from helpline.notifications import events as notify
-from helpline.sla.models import Policy, Target
 from helpline.sla.services import (
     SLA_FIELDS,
     SlaEvent,
+    cached_policy,
     sla_record_events_many,
     sla_refresh,
     sla_schedule,
@@ -119,8 +119,6 @@ def sweep_sla(*, now: datetime, report: SweepReport) -> None:
     notifications in a few statements. A ticket that fails is reported, left due for the next
     run and skipped for the rest of this one; if a batch's write fails, that batch is done
     again one ticket at a time."""
-    targets: dict[int, dict[str, Target]] | None = None
-    policies: dict[int, Policy] = {}
     skipped: set[int] = set()  # failed in this run: not claimed again until the next one
     for _ in range(MAX_SLA_BATCHES):
         claimed: list[int] = []
@@ -132,16 +130,12 @@ def sweep_sla(*, now: datetime, report: SweepReport) -> None:
                     return
                 if not tickets:
                     continue
-                if targets is None:
-                    targets = _targets_by_policy()
-                _share_policies(tickets, policies)
-                _sla_batch(tickets, now=now, targets=targets, report=report, batch=batch,
-                           failed=skipped)  # fmt: skip
+                _sla_batch(tickets, now=now, report=report, batch=batch, failed=skipped)
         except Exception:  # the batch write failed: nothing of it was kept
             log.exception("SLA batch of %s tickets failed; retrying one by one", len(claimed))
             for pk in claimed:
                 if pk not in skipped:
-                    _sla_one(pk, now=now, targets=targets or {}, report=report, failed=skipped)
+                    _sla_one(pk, now=now, report=report, failed=skipped)
             continue
         report.sla_events += batch.sla_events
         report.escalations += batch.escalations
@@ -198,8 +192,8 @@ def _partial(attnames: list[str], row: tuple[Any, ...]) -> Ticket:
 
 
 def _sla_batch(
-    tickets: list[Ticket], *, now: datetime, targets: dict[int, dict[str, Target]],
-    report: SweepReport, batch: SweepReport, failed: set[int],
+    tickets: list[Ticket], *, now: datetime, report: SweepReport, batch: SweepReport,
+    failed: set[int],
 ) -> None:  # fmt: skip
     """Refresh the claimed ``tickets`` in Python, then write them, their audit events and
     their notifications in a few statements. Call inside the batch's transaction."""
@@ -207,7 +201,7 @@ def _sla_batch(
     fields: set[str] = set()
     for ticket in tickets:
         try:
-            changed, events = _sla_refresh(ticket, now=now, targets=targets)
+            changed, events = _sla_refresh(ticket, now=now)
         except DomainError as error:
             log.info("sla skipped for ticket id %s: %s", ticket.pk, error)
             failed.add(ticket.pk)
@@ -242,8 +236,7 @@ def _write(tickets: list[Ticket], names: list[str]) -> None:
 
 
 def _sla_one(
-    pk: int, *, now: datetime, targets: dict[int, dict[str, Target]], report: SweepReport,
-    failed: set[int],
+    pk: int, *, now: datetime, report: SweepReport, failed: set[int],
 ) -> None:  # fmt: skip
     """One ticket in its own transaction: the fallback when its batch could not be written."""
     errors = len(report.errors)
@@ -251,7 +244,7 @@ def _sla_one(
         ticket = _claim(pk, sla_next_check_at__lte=now)
         if ticket is None:
             return
-        fields, events = _sla_refresh(ticket, now=now, targets=targets)
+        fields, events = _sla_refresh(ticket, now=now)
         ticket.save(update_fields=sorted(set(fields)))
         sla_schedule([ticket])
         report.sla_events += sla_record_events_many([(ticket, events)])
@@ -262,13 +255,9 @@ def _sla_one(
         failed.add(pk)  # not again in this run
 
 
-def _sla_refresh(
-    ticket: Ticket, *, now: datetime, targets: dict[int, dict[str, Target]]
-) -> tuple[list[str], list[SlaEvent]]:
-    """:func:`sla_refresh` with the batch's targets, never leaving the row due."""
-    if ticket.sla_policy is not None and ticket.sla_policy_id in targets:
-        # Read once per sweep rather than once per ticket (see Policy.targets_for).
-        ticket.sla_policy._targets_by_priority = targets[ticket.sla_policy_id]  # type: ignore[attr-defined]
+def _sla_refresh(ticket: Ticket, *, now: datetime) -> tuple[list[str], list[SlaEvent]]:
+    """:func:`sla_refresh` (policies, calendars and targets come from the configuration
+    cache), never leaving the row due."""
     fields, events = sla_refresh(ticket, now=now)
     if "sla_next_check_at" not in fields and ticket.sla_next_check_at is not None:
         # Never leave a row due: it would be picked up every minute forever.
@@ -281,29 +270,8 @@ def _breached_resolution(events: list[SlaEvent]) -> bool:
     return any(e.target == "resolution" and e.state == "breached" for e in events)
 
 
-def _share_policies(tickets: list[Ticket], policies: dict[int, Policy]) -> None:
-    """Give the tickets their SLA policy (with its calendar) from ``policies``, reading the
-    ones not seen yet in one query: a sweep has a few policies and thousands of tickets, so
-    one instance per policy rather than a joined copy per ticket."""
-    missing = {t.sla_policy_id for t in tickets if t.sla_policy_id is not None} - set(policies)
-    if missing:
-        policies.update(Policy.objects.select_related("calendar").in_bulk(missing))
-    field = Ticket._meta.get_field("sla_policy")
-    for ticket in tickets:
-        if ticket.sla_policy_id in policies:
-            field.set_cached_value(ticket, policies[ticket.sla_policy_id])  # type: ignore[union-attr]
-
-
-def _targets_by_policy() -> dict[int, dict[str, Target]]:
-    """Every policy's targets by priority, in one query."""
-    rows: dict[int, dict[str, Target]] = {}
-    for target in Target.objects.all():
-        rows.setdefault(target.policy_id, {})[target.priority] = target
-    return rows
-
-
 def _escalate_on_breach(ticket: Ticket, report: SweepReport) -> None:
-    policy = ticket.sla_policy
+    policy = cached_policy(ticket.sla_policy_id)
     if policy is None or not policy.escalate_on_breach or ticket.support_level >= 3:
         return
     ticket_services.ticket_escalate(

@@ -431,10 +431,10 @@ def test_the_sla_sweep_makes_as_many_queries_for_thirty_due_tickets_as_for_two(
     many, report = sla_sweep_queries(time_machine, START + timedelta(minutes=120))
     assert report.sla_events == 30
     assert report.errors == []
-    # One batch: claim the next checks, lock the tickets, read the targets and the policies,
-    # one UPDATE of the tickets, one upsert of their next checks, one audit INSERT; then the
-    # claim that finds nothing left; and two savepoints each (notifications and webhooks run
-    # on commit, not counted here).
+    # One batch: claim and lock the tickets, one UPDATE of the tickets, one upsert of their
+    # next checks, one audit INSERT; then the claim that finds nothing left; and two
+    # savepoints each (policies come from the configuration cache; notifications and
+    # webhooks run on commit, not counted here).
     assert many == few <= 12
     assert AuditEvent.objects.filter(action="sla.breach").count() == 32
 
