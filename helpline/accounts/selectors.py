@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from helpline.accounts.models import User
+from helpline.core.rows import RowReader
+
+# Read on every mail and sign-in; see helpline.core.rows for why not through the ORM.
+_USER_BY_EMAIL = RowReader(User, "t.email = %s")
 
 
 def user_by_email(email: str) -> User | None:
-    return User.objects.filter(email=email.strip().lower()).first()
+    return _USER_BY_EMAIL.one(email.strip().lower())
 
 
 SYSTEM_EMAIL = "system@helpline.invalid"

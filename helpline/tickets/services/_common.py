@@ -21,6 +21,7 @@ from helpline.core.errors import (
     ValidationFailed,
 )
 from helpline.core.html import render
+from helpline.core.rows import RowReader
 from helpline.directory.models import Tag
 from helpline.sla.services import sla_record_events, sla_refresh, sla_schedule
 from helpline.tickets.models import (
@@ -119,6 +120,12 @@ def _increment_counter(name: str) -> int | None:
     return None if row is None else int(row[0])
 
 
+# The ticket as every service works on it, read on each change (see helpline.core.rows).
+_LOCKED_READ = RowReader(
+    Ticket, "t.id = %s", related=("requester", "assignee", "department", "team", "help_topic")
+)
+
+
 def _lock(ticket: Ticket, expected_version: int | None = None) -> Ticket:
     """Re-read ``ticket`` under a row lock; check the caller's version if given."""
     # Lock with a join-free query, then read with the joins. PostgreSQL refuses FOR UPDATE on
@@ -129,9 +136,9 @@ def _lock(ticket: Ticket, expected_version: int | None = None) -> Ticket:
     # sees the committed row and its current relations.
     if connection.features.has_select_for_update:  # SQLite locks the whole database instead
         Ticket.objects.select_for_update().filter(pk=ticket.pk).values_list("pk").get()
-    locked = Ticket.objects.select_related(
-        "requester", "assignee", "department", "team", "help_topic"
-    ).get(pk=ticket.pk)
+    locked = _LOCKED_READ.one(ticket.pk)
+    if locked is None:
+        raise Ticket.DoesNotExist(f"ticket {ticket.pk} does not exist")
     if expected_version is not None and locked.version != expected_version:
         raise StaleVersion(
             f"the ticket was changed by someone else (version {locked.version}, "
