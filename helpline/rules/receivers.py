@@ -5,12 +5,20 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from helpline.core.configcache import ConfigCache
 from helpline.rules.engine import MAX_CHAIN_DEPTH
 from helpline.rules.models import Rule
 from helpline.rules.runner import chain_of
 from helpline.tickets.signals import TicketChange, each_change
 
 log = logging.getLogger(__name__)
+
+
+def _load_enabled_triggers() -> frozenset[str]:
+    return frozenset(Rule.objects.filter(enabled=True).values_list("trigger", flat=True))
+
+
+_enabled_triggers = ConfigCache("rule-triggers", _load_enabled_triggers, models=[Rule])
 
 
 def trigger_for(change: TicketChange) -> str | None:
@@ -42,8 +50,8 @@ def _run_for(change: TicketChange) -> tuple[str, list[int | str], int] | None:
 
 
 def on_ticket_changes(sender: Any, changes: list[TicketChange], **kwargs: Any) -> None:
-    """Enqueue one rule run per change whose trigger has enabled rules; the enabled triggers
-    are read once for the whole batch (and not at all when no change has a trigger)."""
+    """Enqueue one rule run per change whose trigger has enabled rules (the enabled triggers
+    are cached configuration, read again when a rule changes)."""
     runs: list[tuple[TicketChange, tuple[str, list[int | str], int]]] = []
 
     def plan(change: TicketChange) -> None:
@@ -54,11 +62,7 @@ def on_ticket_changes(sender: Any, changes: list[TicketChange], **kwargs: Any) -
     each_change(changes, plan, "rule trigger")
     if not runs:
         return
-    enabled = set(
-        Rule.objects.filter(trigger__in={run[0] for _, run in runs}, enabled=True)
-        .values_list("trigger", flat=True)
-        .distinct()
-    )
+    enabled = _enabled_triggers.get()
     from helpline.rules.tasks import run_ticket_rules
 
     for change, (trigger, fired, depth) in runs:

@@ -24,6 +24,7 @@ from django.db.models import F
 
 from helpline.audit.services import audit_record
 from helpline.core import clock
+from helpline.core.configcache import ConfigCache
 from helpline.core.errors import NotFound, PermissionDenied, ValidationFailed
 from helpline.notifications.backoff import retry_delay
 from helpline.tickets.models import EntryKind, ThreadEntry, Ticket
@@ -205,6 +206,19 @@ def _send_after_commit(deliveries: list[Delivery]) -> None:
         transaction.on_commit(partial(deliver_webhook.enqueue, delivery.pk))
 
 
+def _load_enabled_webhooks() -> list[Webhook]:
+    return list(Webhook.objects.filter(enabled=True).order_by("id"))
+
+
+_enabled_webhooks = ConfigCache("webhooks", _load_enabled_webhooks, models=[Webhook])
+
+
+def enabled_webhooks() -> list[Webhook]:
+    """The enabled webhooks (cached configuration: read, do not change them; see
+    ``helpline.core.configcache``)."""
+    return _enabled_webhooks.get()
+
+
 def deliveries_for_change(change: TicketChange) -> list[Delivery]:
     """Queue a delivery to every enabled webhook subscribed to what ``change`` is, and enqueue
     the sending. An internal note goes only to webhooks marked internal."""
@@ -214,8 +228,8 @@ def deliveries_for_change(change: TicketChange) -> list[Delivery]:
 def deliveries_for_changes(changes: Sequence[TicketChange]) -> list[Delivery]:
     """:func:`deliveries_for_change` for many changes (one commit's, e.g. an SLA sweep batch):
     the enabled webhooks, the tickets and the entries are each read once, and the deliveries
-    written with one INSERT. No enabled webhook: one query and nothing else."""
-    hooks = list(Webhook.objects.filter(enabled=True))
+    written with one INSERT. No enabled webhook: no query at all (they are cached)."""
+    hooks = enabled_webhooks()
     if not hooks:
         return []
     wanted = [(change, _hooks_for(change, hooks)) for change in changes]
