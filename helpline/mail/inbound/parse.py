@@ -179,6 +179,8 @@ def _header(message: Message, name: str, defects: list[str]) -> str:
         except UnicodeDecodeError:
             defects.append(f"{name}: 8-bit header decoded as latin-1")
             return _decode_raw_header(data.decode("latin-1"))
+    if _PLAIN.match(raw):  # nothing to decode: the modern parser would only unfold it
+        return _LINE_BREAK.sub("", raw)
     try:
         value = _structured(message, name)
         defects.extend(f"{name}: {_describe(d)}" for d in getattr(value, "defects", ()))
@@ -190,6 +192,22 @@ def _header(message: Message, name: str, defects: list[str]) -> str:
 
 # How the parser keeps undecodable bytes: as lone surrogates (surrogateescape).
 _SMUGGLED_BYTES = re.compile("[\udc80-\udcff]")
+# A header value with nothing to decode (printable ASCII, no RFC 2047 "=?" word) and how a
+# folded one is unfolded. Most headers are such; they skip the modern parser, which took a
+# fifth of the time of ingesting a message.
+_PLAIN = re.compile(r"(?:(?!=\?)[\x20-\x7e\t\r\n])*\Z")
+_LINE_BREAK = re.compile(r"\r?\n")
+# One address, bare or in angle brackets after a display name of plain words or a quoted
+# string without escapes: the usual From and To, read without the modern parser.
+_ADDR = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9.-]+"
+_SIMPLE_MAILBOX = re.compile(
+    rf"""\s*(?:
+        (?P<bare>{_ADDR})
+        | (?: "(?P<quoted>[^"\\\r\n]*)" | (?P<words>[A-Za-z0-9'_-]+(?:\ [A-Za-z0-9'_-]+)*) )?
+          \s* <(?P<address>{_ADDR})>
+    )\s*""",
+    re.VERBOSE,
+)
 
 
 def _decode_raw_header(value: str) -> str:
@@ -224,13 +242,18 @@ def _mailboxes(message: Message, name: str, defects: list[str]) -> list[Mailbox]
     if raw is None:
         return []
     pairs: list[tuple[str, str]] = []
-    try:
-        if _SMUGGLED_BYTES.search(raw):
-            raise ValueError("8-bit header")
-        header = _structured(message, name)
-        pairs = [(a.display_name, a.addr_spec) for a in getattr(header, "addresses", ())]
-    except Exception:
-        pairs = getaddresses([_header(message, name, defects)])
+    simple = _SIMPLE_MAILBOX.fullmatch(_LINE_BREAK.sub("", raw))
+    if simple is not None:
+        display = simple["quoted"] if simple["quoted"] is not None else simple["words"]
+        pairs = [(display or "", simple["bare"] or simple["address"])]
+    else:
+        try:
+            if _SMUGGLED_BYTES.search(raw):
+                raise ValueError("8-bit header")
+            header = _structured(message, name)
+            pairs = [(a.display_name, a.addr_spec) for a in getattr(header, "addresses", ())]
+        except Exception:
+            pairs = getaddresses([_header(message, name, defects)])
     found: list[Mailbox] = []
     for display_name, address in pairs:
         address = _clean_text(address).strip().lower()
@@ -242,11 +265,14 @@ def _mailboxes(message: Message, name: str, defects: list[str]) -> list[Mailbox]
 
 def _date(message: Message, defects: list[str]) -> datetime | None:
     value: datetime | None = None
+    raw = _raw_header(message, "Date")
+    if raw is None:
+        return None
     try:
-        header = _structured(message, "Date")
-        if header is None:
-            return None
-        value = getattr(header, "datetime", None)
+        if _PLAIN.match(raw):  # what the modern parser calls on a plain value
+            value = parsedate_to_datetime(_LINE_BREAK.sub("", raw))
+        else:
+            value = getattr(_structured(message, "Date"), "datetime", None)
     except Exception:
         try:
             value = parsedate_to_datetime(_header(message, "Date", []))

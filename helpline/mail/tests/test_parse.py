@@ -1,3 +1,8 @@
+"""Parsing mail: pure, never raising."""
+
+import email
+import email.message
+import email.policy
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -375,3 +380,97 @@ def test_strip_quoted_reply(text: str, expected: str) -> None:
 )
 def test_html_to_text(markup: str, expected: str) -> None:
     assert html_to_text(markup) == expected
+
+
+# --- plain headers skip the modern parser: the result must be the modern parser's ------------
+
+PLAIN_FROM = [
+    "Ana Lima <ana.lima@example.org>",
+    '"Lima, Ana" <ana.lima@example.org>',
+    '"" <ana@example.org>',
+    "<ana@example.org>",
+    "ana@example.org",
+    "  Ana  <ANA@Example.ORG>  ",
+    "Ana<ana@example.org>",
+    "O'Brien-Smith Jr <ob+help@mail.example.co.uk>",
+    "Ana Lima\n <ana.lima@example.org>",
+    "Ana Lima (home) <ana@example.org>",
+    "Ana, Bob <a@example.org>",
+    "ana@example.org, bob@example.org",
+    "Ana Lima <ana@example.org>, Bob <bob@example.org>",
+    "undisclosed-recipients:;",
+    '"Ana \\"A\\" Lima" <ana@example.org>',
+]
+
+
+def modern(headers: str) -> email.message.EmailMessage:
+    return email.message_from_bytes(with_headers(headers), policy=email.policy.default)
+
+
+@pytest.mark.parametrize("value", PLAIN_FROM)
+def test_a_plain_from_header_reads_as_the_modern_parser_reads_it(value: str) -> None:
+    headers = f"From: {value}\nTo: {value}\nMessage-ID: <a@b>"
+    expected = [
+        Mailbox(a.display_name.strip(), a.addr_spec.lower())
+        for a in modern(headers)["To"].addresses
+        if "@" in a.addr_spec
+    ]
+
+    parsed = parse_message(with_headers(headers))
+
+    assert parsed.to == expected
+    assert [parsed.from_name, parsed.from_address] == (list(expected[0]) if expected else ["", ""])
+
+
+@given(
+    st.text(alphabet="abcXYZ09'_- ", max_size=30),
+    st.from_regex(r"[a-z0-9._+-]{1,10}@[a-z0-9-]{1,8}\.[a-z]{2,4}", fullmatch=True),
+    st.booleans(),
+)
+@settings(max_examples=200, deadline=None)
+def test_any_simple_mailbox_reads_as_the_modern_parser_reads_it(
+    name: str, address: str, quoted: bool
+) -> None:
+    value = f'"{name}" <{address}>' if quoted else f"{name} <{address}>"
+    expected = [
+        (a.display_name.strip(), a.addr_spec.lower()) for a in modern(f"To: {value}")["To"].addresses
+    ]
+
+    parsed = parse_message(with_headers(f"To: {value}"))
+
+    assert [tuple(m) for m in parsed.to] == [e for e in expected if "@" in e[1]]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "VPN drops   every few minutes",
+        "Re: [#1042]\n\tstill broken",
+        "=?utf-8?q?caf=C3=A9?= down",
+        "tabs\tand  spaces ",
+        "100% = broken?",
+    ],
+)
+def test_a_subject_reads_as_the_modern_parser_reads_it(value: str) -> None:
+    expected = str(modern(f"Subject: {value}")["Subject"]).replace("\n", " ").strip()
+
+    assert parse_message(with_headers(f"Subject: {value}")).subject == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Tue, 03 Nov 2026 10:11:12 +0100",
+        "3 Nov 2026 10:11 -0000",
+        "Tue, 03 Nov 2026\n 10:11:12 GMT",
+        "not a date",
+        "Tue, 31 Feb 2026 10:11:12 +0000",
+    ],
+)
+def test_a_date_reads_as_the_modern_parser_reads_it(value: str) -> None:
+    header = modern(f"Date: {value}")["Date"]
+    expected = header.datetime
+    if expected is not None and expected.tzinfo is None:
+        expected = expected.replace(tzinfo=UTC)
+
+    assert parse_message(with_headers(f"Date: {value}")).date == expected
