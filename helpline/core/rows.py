@@ -1,13 +1,20 @@
-"""Model instances read with SQL written once, for the few reads on every mail and ticket write.
+"""Model rows read and inserted with SQL written once, for the few statements run on every mail
+and ticket write.
 
 Building the SQL of a queryset costs Django more than running it: reading a ticket with its
 requester, assignee, department, team and help topic took ~2 ms of compiling and 0.05 ms of
-SQLite. A ``RowReader`` writes its SELECT once per database (from the model's own columns) and
-then only executes it and builds the instances, with the same field converters the ORM applies,
-through the documented ``Model.from_db``. The instances are the ORM's, related objects included:
-code that receives them cannot tell the difference.
+SQLite, and an INSERT of an audit event 0.2 ms of compiling for 0.03 ms of SQLite.
 
-Use it only for a hot read by a key; everything else reads through the ORM.
+- A ``RowReader`` writes its SELECT once per database (from the model's own columns), then only
+  executes it and builds the instances with the field converters the ORM applies, through the
+  documented ``Model.from_db``. The instances are the ORM's, related objects included: code that
+  receives them cannot tell the difference.
+- ``insert`` writes one new instance as ``save(force_insert=True)`` would (field ``pre_save``,
+  the database preparation of each value, the primary key set from ``RETURNING``), with its
+  INSERT written once per model. It sends no ``pre_save``/``post_save`` signals and skips a
+  ``save()`` override: use it only for models whose saving has no side effects.
+
+Use these only for hot statements by a key; everything else goes through the ORM.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections
-from django.db.models import ForeignKey, Model
+from django.db.models import NOT_PROVIDED, Field, ForeignKey, Model
 
 type Converter = Callable[[Any, Any, Any], Any]
 
@@ -133,3 +140,55 @@ def _build(part: _Part, row: Sequence[Any], using: str, connection: Any) -> Mode
             value = converter(value, column, connection)
         values[offset] = value
     return part.model.from_db(using, part.attnames, values)
+
+
+@dataclass(frozen=True)
+class _Insert:
+    sql: str
+    fields: list[Field[Any, Any]]
+    returns_pk: bool
+
+
+_inserts: dict[tuple[type[Model], str], _Insert] = {}
+
+
+def insert(instance: Model, *, using: str = "default") -> None:
+    """INSERT ``instance``, a new object, and set its primary key (see the module docstring
+    for what this does not do). Raises IntegrityError as ``save()`` would."""
+    model = type(instance)
+    prepared = _inserts.get((model, using)) or _prepare_insert(model, using)
+    connection = connections[using]
+    params = [
+        field.get_db_prep_save(field.pre_save(instance, True), connection)
+        for field in prepared.fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(prepared.sql, params)
+        if prepared.returns_pk:
+            instance.pk = cursor.fetchone()[0]
+    instance._state.adding = False
+    instance._state.db = using
+
+
+def _prepare_insert(model: type[Model], using: str) -> _Insert:
+    connection = connections[using]
+    if not connection.features.can_return_columns_from_insert:
+        raise NotImplementedError(f"{connection.vendor} cannot return the new row's key")
+    quote = connection.ops.quote_name
+    meta = model._meta
+    pk = meta.pk
+    assert pk is not None
+    returns_pk = bool(pk.db_returning)  # an auto-increment key; else the caller sets it
+    fields: list[Field[Any, Any]] = []
+    for field in meta.concrete_fields:
+        if getattr(field, "generated", False) or field.db_default is not NOT_PROVIDED:
+            raise TypeError(f"{meta.label}.{field.name}: computed by the database")
+        if not (returns_pk and field is pk):
+            fields.append(field)
+    columns = ", ".join(quote(field.column) for field in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"
+    if returns_pk:
+        sql += f" RETURNING {quote(pk.column)}"
+    prepared = _inserts[(model, using)] = _Insert(sql, fields, returns_pk)
+    return prepared

@@ -139,3 +139,14 @@ def recent_messages_from(sender: str, since: Any, *, exclude_pk: int | None = No
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return int(cursor.fetchone()[0])
+
+
+def received_before(key: str) -> bool:
+    """Whether the ledger holds a message with ``key`` (see ``message_key``)."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:  # by hand: on every message, like the rate count
+        cursor.execute(
+            f"SELECT 1 FROM {quote(InboundMessage._meta.db_table)} WHERE {quote('key')} = %s",
+            [key],
+        )
+        return cursor.fetchone() is not None

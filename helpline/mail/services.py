@@ -22,7 +22,7 @@ from helpline.accounts.models import User
 from helpline.accounts.selectors import system_user, user_by_email
 from helpline.accounts.services import customer_get_or_create
 from helpline.audit.services import audit_record
-from helpline.core import clock
+from helpline.core import clock, rows
 from helpline.core.errors import Conflict, DomainError
 from helpline.directory.models import Department
 from helpline.mail import selectors
@@ -87,13 +87,17 @@ def ingest(raw: bytes, *, mailbox: Mailbox | None = None) -> IngestResult:
     key = message_key(parsed.message_id, raw)
     try:
         with transaction.atomic():
-            row = _ledger_insert(key, raw, parsed, mailbox)
-            if row is None:
-                existing = InboundMessage.objects.select_related("ticket").get(key=key)
-                return IngestResult(DUPLICATE, existing, "already received")
-            _process(row, parsed, mailbox, trusted=False)
+            row = None if selectors.received_before(key) else _ledger_row(key, raw, parsed, mailbox)
+            if row is not None:
+                _process(row, parsed, mailbox, trusted=False)
+                if not _ledger_insert(row):  # the same message, delivered concurrently, won
+                    transaction.set_rollback(True)  # and with it what this one did
+                    row = None
     except (OperationalError, InterfaceError) as error:
         raise MailTemporaryFailure(f"database unavailable: {error}") from error
+    if row is None:
+        existing = InboundMessage.objects.select_related("ticket").get(key=key)
+        return IngestResult(DUPLICATE, existing, "already received")
     return IngestResult(row.status, row, row.reason)
 
 
@@ -113,6 +117,7 @@ def inbound_reprocess(*, actor: User, message: InboundMessage) -> IngestResult:
             if row.mailbox_id is not None:
                 mailbox = Mailbox.objects.select_related("department").get(pk=row.mailbox_id)
             _process(row, parse_message(bytes(row.raw)), mailbox, trusted=True)
+            row.save(update_fields=PROCESSED_FIELDS)
             audit_record(
                 actor=actor,
                 action="mail.reprocess",
@@ -148,32 +153,43 @@ def inbound_dismiss(*, actor: User, message: InboundMessage) -> InboundMessage:
 # --- the ledger ------------------------------------------------------------------------------
 
 
-def _ledger_insert(
+def _ledger_row(
     key: str, raw: bytes, parsed: ParsedMessage, mailbox: Mailbox | None
-) -> InboundMessage | None:
-    """Insert the ledger row; None when the key exists (the message was received before)."""
+) -> InboundMessage:
+    """The ledger row for a message received now (not saved: ``_process`` decides its status
+    first, and ``_ledger_insert`` writes it once)."""
+    return InboundMessage(
+        key=key,
+        message_id=parsed.message_id[:255],
+        mailbox=mailbox,
+        sender=parsed.from_address[:254],
+        subject=parsed.subject[:MAX_SUBJECT],
+        received_at=clock.now(),
+        defects="\n".join(parsed.defects)[:10_000],
+        size=len(raw),
+        raw=raw,
+    )
+
+
+def _ledger_insert(row: InboundMessage) -> bool:
+    """Insert the processed ledger row; False when its key exists (received concurrently)."""
     try:
         with transaction.atomic():
-            return InboundMessage.objects.create(
-                key=key,
-                message_id=parsed.message_id[:255],
-                mailbox=mailbox,
-                sender=parsed.from_address[:254],
-                subject=parsed.subject[:MAX_SUBJECT],
-                received_at=clock.now(),
-                defects="\n".join(parsed.defects)[:10_000],
-                size=len(raw),
-                raw=raw,
-            )
+            rows.insert(row)  # one write per message (see helpline.core.rows)
+        return True
     except IntegrityError:
-        return None
+        return False
+
+
+# What processing a ledger row decides.
+PROCESSED_FIELDS = ["mailbox", "ticket", "entry", "status", "reason", "attempts", "processed_at"]
 
 
 def _process(
     row: InboundMessage, parsed: ParsedMessage, mailbox: Mailbox | None, *, trusted: bool
 ) -> None:
-    """Decide what ``row`` becomes and save it. Call inside a transaction. Content problems end
-    in quarantine; database outages propagate."""
+    """Decide what ``row`` becomes (its ``PROCESSED_FIELDS``; the caller saves it). Call inside
+    a transaction. Content problems end in quarantine; database outages propagate."""
     boxes = selectors.mailboxes()
     if mailbox is None:
         mailbox = selectors.mailbox_for(boxes, [m.address for m in (*parsed.to, *parsed.cc)])
@@ -195,16 +211,13 @@ def _process(
         except (OperationalError, InterfaceError):
             raise
         except Exception as error:  # one bad message never stops the batch
-            log.exception("mail ingestion failed for ledger row %s", row.pk)
+            log.exception("mail ingestion failed for %s", row.message_id or f"key {row.key}")
             row.status = InboundStatus.QUARANTINED
             row.reason = f"unexpected error: {type(error).__name__}: {error}"[:2000]
         if row.status == InboundStatus.QUARANTINED:
             row.ticket, row.entry = None, None
-            log.warning("mail %s quarantined: %s", row.message_id or row.pk, row.reason)
+            log.warning("mail %s quarantined: %s", row.message_id or row.key, row.reason)
     row.processed_at = clock.now()
-    row.save(  # not the raw bytes again
-        update_fields=["mailbox", "ticket", "entry", "status", "reason", "attempts", "processed_at"]
-    )
 
 
 # --- delivery --------------------------------------------------------------------------------

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 
 from helpline.audit.models import AuditEvent
-from helpline.core.rows import RowReader
+from helpline.core.rows import RowReader, insert
 from helpline.factories import Desk
 from helpline.tickets.models import Ticket
 
@@ -75,3 +75,39 @@ def test_a_related_name_that_is_not_a_foreign_key_is_refused() -> None:
 
     with pytest.raises(TypeError, match="not a foreign key"):
         reader.one(1)
+
+
+def test_insert_writes_the_row_save_would_and_sets_the_key() -> None:
+    desk = Desk()
+    ticket = desk.ticket()
+    event = AuditEvent(
+        actor=desk.admin,
+        action="x.y",
+        object_type="a.b",
+        object_id="7",
+        ticket=ticket,
+        changes={"status": ["new", "open"]},
+        note="é",
+    )
+
+    insert(event)
+
+    assert event.pk is not None and event._state.adding is False
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert _fields(stored) == _fields(event)
+    assert stored.created_at == event.created_at
+
+
+def test_insert_raises_integrity_error_as_save_would() -> None:
+    desk = Desk()
+    ticket = desk.ticket()
+    duplicate = Ticket(
+        number=ticket.number,
+        subject="x",
+        description="y",
+        requester=desk.customer,
+        department=desk.department,
+    )
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert(duplicate)

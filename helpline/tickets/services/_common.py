@@ -12,7 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from helpline.accounts.models import User
-from helpline.core import clock
+from helpline.core import clock, rows
 from helpline.core.configcache import ConfigCache
 from helpline.core.errors import (
     Conflict,
@@ -198,7 +198,7 @@ def _add_entry(
     text_format: str = "markdown",
     message_id: str = "",
 ) -> ThreadEntry:
-    return ThreadEntry.objects.create(
+    entry = ThreadEntry(
         ticket=ticket,
         kind=kind,
         author=author,
@@ -207,6 +207,8 @@ def _add_entry(
         channel=channel,
         message_id=message_id[:255],
     )
+    rows.insert(entry)  # see helpline.core.rows
+    return entry
 
 
 def _status_event(ticket: Ticket, actor: User | None, old: str, new: Status) -> None:
