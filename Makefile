@@ -48,14 +48,17 @@ typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy helpline
 
 # The suite runs on every core (pytest-xdist; a test file stays in one process), then the
-# tests that commit (marked serial in helpline/conftest.py) in one process.
+# tests that commit (marked serial in helpline/conftest.py) in one process, then the browser
+# tests in another: after a live server's flush, the next committing test in the same process
+# could not restore its serialized rows (content types came back with new ids).
 # TEST_SELECT narrows both runs, e.g. TEST_SELECT="and not browser".
 PYTEST_PARALLEL ?= -n auto --dist loadfile
 TEST_SELECT ?=
 
 test: lint
 	$(BIN)/pytest $(PYTEST_PARALLEL) -m "not serial $(TEST_SELECT)"
-	$(BIN)/pytest -m "serial $(TEST_SELECT)"
+	$(BIN)/pytest -m "serial and not browser $(TEST_SELECT)"
+	$(BIN)/pytest -m "browser $(TEST_SELECT)" || [ $$? -eq 5 ]  # 5: none selected
 
 test-postgres: $(VENV)/.installed-dev
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest $(PYTEST_PARALLEL) -m "not serial and not browser"
