@@ -432,9 +432,8 @@ def test_any_simple_mailbox_reads_as_the_modern_parser_reads_it(
     name: str, address: str, quoted: bool
 ) -> None:
     value = f'"{name}" <{address}>' if quoted else f"{name} <{address}>"
-    expected = [
-        (a.display_name.strip(), a.addr_spec.lower()) for a in modern(f"To: {value}")["To"].addresses
-    ]
+    addresses = modern(f"To: {value}")["To"].addresses
+    expected = [(a.display_name.strip(), a.addr_spec.lower()) for a in addresses]
 
     parsed = parse_message(with_headers(f"To: {value}"))
 
