@@ -168,13 +168,19 @@ def sla_schedule(tickets: Iterable[Ticket]) -> None:
                 + " ON CONFLICT (ticket_id) DO UPDATE SET at = EXCLUDED.at",
                 [batchsql.records({"ticket_id": pk, "at": at} for pk, at in due)],
             )
-    elif due:
-        NextCheck.objects.bulk_create(
-            [NextCheck(ticket_id=pk, at=at) for pk, at in due],
-            update_conflicts=True,
-            unique_fields=["ticket"],
-            update_fields=["at"],
-        )
+    elif due:  # one statement by hand: on every ticket write, the ORM's upsert cost 10× it
+        table = connection.ops.quote_name(NextCheck._meta.db_table)
+        rows = ", ".join(["(%s, %s)"] * len(due))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (ticket_id, at) VALUES {rows} "
+                "ON CONFLICT (ticket_id) DO UPDATE SET at = excluded.at",
+                [
+                    value
+                    for pk, at in due
+                    for value in (pk, connection.ops.adapt_datetimefield_value(at))
+                ],
+            )
     if done:
         NextCheck.objects.filter(ticket_id__in=done).delete()
 

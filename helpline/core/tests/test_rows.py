@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models.signals import pre_save
 from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 
 from helpline.audit.models import AuditEvent
-from helpline.core.rows import RowReader, insert
+from helpline.core.rows import RowReader, insert, update
 from helpline.factories import Desk
 from helpline.tickets.models import Ticket
 
@@ -111,3 +112,45 @@ def test_insert_raises_integrity_error_as_save_would() -> None:
 
     with pytest.raises(IntegrityError), transaction.atomic():
         insert(duplicate)
+
+
+def test_update_writes_only_the_named_fields() -> None:
+    desk = Desk()
+    ticket = desk.ticket()
+    Ticket.objects.filter(pk=ticket.pk).update(subject="changed elsewhere")
+    ticket.location = "Room 5"
+    ticket.version += 1
+
+    update(ticket, ["location", "version", "location"])
+
+    stored = Ticket.objects.get(pk=ticket.pk)
+    assert (stored.location, stored.version) == ("Room 5", ticket.version)
+    assert stored.subject == "changed elsewhere"  # not named: left as it was
+
+
+def test_update_of_a_row_that_is_gone_raises_as_save_would() -> None:
+    desk = Desk()
+    ticket = desk.ticket()
+    ghost = Ticket.objects.get(pk=ticket.pk)
+    ghost.pk = ticket.pk + 1000
+
+    with pytest.raises(DatabaseError, match="no row to update"):
+        update(ghost, ["location"])
+
+
+def test_insert_of_a_model_with_save_receivers_goes_through_the_orm_so_they_run() -> None:
+    desk = Desk()
+    seen: list[str] = []
+
+    def receiver(sender: object, instance: AuditEvent, **kwargs: object) -> None:
+        seen.append(instance.action)
+
+    pre_save.connect(receiver, sender=AuditEvent)
+    try:
+        event = AuditEvent(actor=desk.admin, action="x.y", object_type="a.b", object_id="1")
+        insert(event)
+    finally:
+        pre_save.disconnect(receiver, sender=AuditEvent)
+
+    assert seen == ["x.y"]
+    assert AuditEvent.objects.filter(pk=event.pk).exists()

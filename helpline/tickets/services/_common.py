@@ -157,7 +157,7 @@ def _save(ticket: Ticket, fields: Iterable[str], *, reselect_policy: bool = Fals
     sla_fields, sla_events = sla_refresh(ticket, now=now, reselect_policy=reselect_policy)
     ticket.version += 1
     ticket.updated_at = now
-    ticket.save(update_fields=list({*fields, *sla_fields, "version", "updated_at"}))
+    rows.update(ticket, [*fields, *sla_fields, "version", "updated_at"])  # see core.rows
     if "sla_next_check_at" in sla_fields:
         sla_schedule([ticket])
     sla_record_events(ticket, sla_events)
@@ -309,6 +309,7 @@ def _tags(names: Iterable[str]) -> list[Tag]:
 
 def _assign(ticket: Ticket, agent: User | None) -> list[str]:
     ticket.assignee = agent
-    if agent is not None:
-        User.objects.filter(pk=agent.pk).update(last_assigned_at=clock.now())
+    if agent is not None:  # round robin's turn order
+        agent.last_assigned_at = clock.now()
+        rows.update(agent, ["last_assigned_at"])
     return ["assignee"]

@@ -9,7 +9,7 @@ from django.db import transaction
 from helpline.accounts.models import User
 from helpline.accounts.services import customer_get_or_create
 from helpline.audit.services import audit_record
-from helpline.core import clock
+from helpline.core import clock, rows
 from helpline.core.errors import (
     PermissionDenied,
     ValidationFailed,
@@ -134,7 +134,7 @@ def ticket_create(
         if agent is not None:
             _assign(ticket, agent)
         sla_refresh(ticket, now=now)
-        ticket.save()
+        rows.insert(ticket)  # the ORM's INSERT of ~50 columns cost more than the write
         if ticket.sla_next_check_at is not None:
             sla_schedule([ticket])
         if tags:
