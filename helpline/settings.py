@@ -188,7 +188,10 @@ elif TASKS_BACKEND == "rq":
     RQ_QUEUES = {"default": {"URL": REDIS_URL}}
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 else:
-    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    # django-tasks-db, with a cheaper enqueue (see helpline.core.tasks_backend).
+    TASKS = {
+        "default": {"BACKEND": "helpline.core.tasks_backend.DatabaseBackend", "QUEUES": ["default"]}
+    }
 
 # Mail out: EMAIL_URL (smtp://user:pass@host:587?tls=1), default files under var/mail.
 EMAIL_URL = os.environ.get("EMAIL_URL", "")

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def database_tasks(settings: Any) -> None:
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.TASKS = {"default": {"BACKEND": "helpline.core.tasks_backend.DatabaseBackend"}}
 
 
 def test_forgetting_bench_tasks_drops_batch_and_single_ones_but_keeps_others(

@@ -23,7 +23,7 @@ pytestmark = [
 def test_the_sweep_benchmark_fires_each_due_warning_once_per_run_and_cleans_up(
     settings: Any,
 ) -> None:
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.TASKS = {"default": {"BACKEND": "helpline.core.tasks_backend.DatabaseBackend"}}
 
     result = bench.sweep_benchmark(tickets=600, due_every=10, workers=2)
 

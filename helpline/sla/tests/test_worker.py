@@ -66,7 +66,7 @@ def rq(settings):
 @pytest.fixture
 def database_tasks(settings):
     settings.TASKS = {
-        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+        "default": {"BACKEND": "helpline.core.tasks_backend.DatabaseBackend", "QUEUES": ["default"]}
     }
 
 
