@@ -25,9 +25,15 @@ _AUTO_SUBJECT = re.compile(
 )
 
 
+_END_OF_HEADERS = re.compile(rb"\r?\n\r?\n")
+
+
 def _headers(raw: bytes) -> Message | None:
+    end = _END_OF_HEADERS.search(raw)  # only the header section: the body is not looked at
     try:
-        return email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
+        return email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(
+            raw if end is None else raw[: end.end()]
+        )
     except Exception:  # headers we cannot read at all: the parsed message decides alone
         return None
 
