@@ -5,7 +5,7 @@ from __future__ import annotations
 from helpline.accounts.models import User
 from helpline.core.rows import RowReader
 
-# Read on every mail and sign-in; see helpline.core.rows for why not through the ORM.
+# Read for every message mail brings in; see helpline.core.rows for why not through the ORM.
 _USER_BY_EMAIL = RowReader(User, "t.email = %s")
 
 
