@@ -170,10 +170,10 @@ def sla_schedule(tickets: Iterable[Ticket]) -> None:
             )
     elif due:  # one statement by hand: on every ticket write, the ORM's upsert cost 10× it
         table = connection.ops.quote_name(NextCheck._meta.db_table)
-        rows = ", ".join(["(%s, %s)"] * len(due))
+        pairs = ", ".join(["(%s, %s)"] * len(due))
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {table} (ticket_id, at) VALUES {rows} "
+                f"INSERT INTO {table} (ticket_id, at) VALUES {pairs} "
                 "ON CONFLICT (ticket_id) DO UPDATE SET at = excluded.at",
                 [
                     value

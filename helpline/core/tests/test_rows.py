@@ -154,3 +154,22 @@ def test_insert_of_a_model_with_save_receivers_goes_through_the_orm_so_they_run(
 
     assert seen == ["x.y"]
     assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_update_of_a_model_with_save_receivers_goes_through_the_orm_so_they_run() -> None:
+    desk = Desk()
+    ticket = desk.ticket()
+    seen: list[object] = []
+
+    def receiver(sender: object, instance: Ticket, **kwargs: object) -> None:
+        seen.append(kwargs.get("update_fields"))
+
+    ticket.location = "Room 7"
+    pre_save.connect(receiver, sender=Ticket)
+    try:
+        update(ticket, ["location"])
+    finally:
+        pre_save.disconnect(receiver, sender=Ticket)
+
+    assert seen == [frozenset({"location"})]
+    assert Ticket.objects.get(pk=ticket.pk).location == "Room 7"
