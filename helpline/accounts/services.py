@@ -9,6 +9,7 @@ from helpline.accounts.models import ApiToken, User, language_choices
 from helpline.audit.services import audit_record
 from helpline.core import clock
 from helpline.core.errors import PermissionDenied, ValidationFailed
+from helpline.core.rows import RowReader
 
 
 def api_token_issue(*, email: str, password: str, name: str = "") -> tuple[ApiToken, str]:
@@ -36,13 +37,15 @@ def api_token_revoke(*, actor: User, token: ApiToken) -> None:
             audit_record(actor=actor, action="api_token.revoke", obj=token)
 
 
+# Read on every API request: SQL written once (see helpline.core.rows); r0 is the user.
+_ACTIVE_TOKEN = RowReader(
+    ApiToken, "t.key_hash = %s AND t.revoked_at IS NULL AND r0.is_active = %s", related=("user",)
+)
+
+
 def api_token_authenticate(raw: str) -> User | None:
     """The active user behind a raw bearer key, or None."""
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=ApiToken.hash(raw), revoked_at__isnull=True, user__is_active=True)
-        .first()
-    )
+    token = _ACTIVE_TOKEN.one(ApiToken.hash(raw), True)
     if token is None:
         return None
     now = clock.now()
