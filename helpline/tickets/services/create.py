@@ -16,6 +16,7 @@ from helpline.core.errors import (
 )
 from helpline.core.html import render
 from helpline.directory.models import Category, Department, HelpTopic
+from helpline.directory.selectors import default_department
 from helpline.notifications import events as notify
 from helpline.sla.services import sla_refresh, sla_schedule
 from helpline.tickets.assignment import pick_agent
@@ -96,7 +97,7 @@ def ticket_create(
             )
         department = department or (help_topic.department if help_topic else None)
         if department is None:
-            department = Department.objects.filter(is_active=True).order_by("id").first()
+            department = default_department()
             if department is None:
                 raise ValidationFailed("no department is configured to receive tickets")
         ticket_type = _enum(
