@@ -69,12 +69,30 @@ class RowReader[M: Model]:
         found = self.all(*params, using=using, limit=1)
         return found[0] if found else None
 
+    def in_order(self, keys: Sequence[Any], *, using: str = "default") -> list[M]:
+        """The instances with the primary keys ``keys``, in that order (those that exist), for
+        a reader whose ``where`` is ``"t.id IN ({keys})"``."""
+        if "{keys}" not in self.where:
+            raise ValueError("in_order needs a where clause with {keys}")
+        if not keys:
+            return []
+        marks = ", ".join(["%s"] * len(keys))
+        found = self._run(list(keys), using, None, marks)
+        position = {key: index for index, key in enumerate(keys)}
+        return sorted(found, key=lambda instance: position[instance.pk])
+
     def all(self, *params: Any, using: str = "default", limit: int | None = None) -> list[M]:
+        """Every matching instance (at most ``limit``)."""
+        return self._run(list(params), using, limit, "")
+
+    def _run(self, params: list[Any], using: str, limit: int | None, marks: str) -> list[M]:
         connection = connections[using]
         prepared = self._prepared.get(using) or self._prepare(using)
-        sql = prepared.sql if limit is None else f"{prepared.sql} LIMIT {int(limit)}"
+        sql = prepared.sql.replace("{keys}", marks) if marks else prepared.sql
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
         with connection.cursor() as cursor:
-            cursor.execute(sql, list(params))
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
         main, *joined = prepared.parts
         found: list[M] = []

@@ -14,12 +14,13 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import BooleanField, Count, Prefetch, Q, Window
+from django.db.models import BooleanField, Count, Prefetch, Q, Window, prefetch_related_objects
 from django.db.models.expressions import RawSQL
 
 from helpline.accounts.models import Role, User
 from helpline.audit.models import AuditEvent
 from helpline.core.errors import PermissionDenied, ValidationFailed
+from helpline.core.rows import RowReader
 from helpline.directory.models import Department, DepartmentMembership, HelpTopic
 from helpline.tickets.access import can_see_internal, tickets_visible_to
 from helpline.tickets.models import PUBLIC_ENTRY_KINDS, Attachment, ThreadEntry, Ticket
@@ -38,6 +39,7 @@ MAX_PAGE = 100
 # Queue badges count up to this many tickets; more shows as "1000+".
 COUNT_CAP = 1000
 LIST_RELATED = ("requester", "assignee", "department", "team", "help_topic", "category")
+_LIST_READ = RowReader(Ticket, "t.id IN ({keys})", related=LIST_RELATED)
 
 QUEUES = {
     "mine": "Assigned to me",
@@ -150,9 +152,11 @@ def ticket_list(
         raise ValidationFailed("requester must be me", fields={"requester": "invalid"})
     if cursor:
         queryset = queryset.filter(id__lt=decode_cursor(cursor))
-    rows = list(
-        queryset.select_related(*LIST_RELATED).prefetch_related("tags").order_by("-id")[: limit + 1]
-    )
+    # The page's ids by the ORM (the filters vary), then the rows by SQL written once: the
+    # SELECT of a ticket with six related rows cost more to compile than to run.
+    ids = list(queryset.order_by("-id").values_list("id", flat=True)[: limit + 1])
+    rows = _LIST_READ.in_order(ids)
+    prefetch_related_objects(rows, "tags")
     next_cursor = encode_cursor(rows[limit - 1].pk) if len(rows) > limit else None
     return Page(items=rows[:limit], next_cursor=next_cursor)
 

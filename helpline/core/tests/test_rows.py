@@ -173,3 +173,17 @@ def test_update_of_a_model_with_save_receivers_goes_through_the_orm_so_they_run(
 
     assert seen == [frozenset({"location"})]
     assert Ticket.objects.get(pk=ticket.pk).location == "Room 7"
+
+
+def test_in_order_reads_the_keys_in_the_order_given_and_skips_missing_ones() -> None:
+    desk = Desk()
+    first, second = desk.ticket(), desk.ticket()
+    reader = RowReader(Ticket, "t.id IN ({keys})", related=("requester",))
+
+    read = reader.in_order([second.pk, second.pk + 1000, first.pk])
+
+    assert [ticket.pk for ticket in read] == [second.pk, first.pk]
+    assert read[0].requester.email == desk.customer.email
+    assert reader.in_order([]) == []
+    with pytest.raises(ValueError, match="keys"):
+        RowReader(Ticket, "t.id = %s").in_order([first.pk])
