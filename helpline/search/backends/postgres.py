@@ -22,6 +22,7 @@ from django.db import DatabaseError, transaction
 
 from helpline.search.backends import SNIPPET_WORDS, START_MARK, STOP_MARK, Snippet
 from helpline.search.query import ParsedQuery, Phrase, to_pg_tsquery
+from helpline.tickets.models import EntryKind
 
 logger = logging.getLogger(__name__)
 
@@ -258,6 +259,9 @@ class PostgresBackend:
         excluded, excluded_params = (
             self.exclusion_condition(exclusion, kinds, "h.ticket_id") if exclusion else ("TRUE", [])
         )
+        # Agents read every kind of entry the index holds: no kind test then, or the planner
+        # may AND the matches with the (ticket, kind) index, a bitmap of every entry.
+        kind_test, kind_params = _kind_test(kinds)
         sql = f"""
             SELECT h.ticket_id, h.score FROM (
             SELECT u.ticket_id, MAX(u.doc) + MAX(u.thread) AS score FROM (
@@ -268,7 +272,7 @@ class PostgresBackend:
                 UNION ALL
                 (SELECT d.ticket_id, 0::real, ts_rank_cd(d.document, q)
                 FROM search_entrydoc d, to_tsquery('{CONFIG}', %s) q
-                WHERE d.document @@ q AND d.kind = ANY(%s) AND {visible}
+                WHERE d.document @@ q AND {kind_test} AND {visible}
                 ORDER BY d.ticket_id DESC LIMIT %s)
             ) u
             GROUP BY u.ticket_id
@@ -277,7 +281,7 @@ class PostgresBackend:
             ORDER BY h.score DESC, h.ticket_id DESC
             LIMIT %s OFFSET %s"""
         ticket_arm = [match, *tickets_params, window]
-        entry_arm = [match, list(kinds), *tickets_params, window]
+        entry_arm = [match, *kind_params, *tickets_params, window]
         cursor.execute(sql, [*ticket_arm, *entry_arm, *excluded_params, limit, offset])
         return [(row[0], float(row[1])) for row in cursor.fetchall()]
 
@@ -305,16 +309,17 @@ class PostgresBackend:
         if not rest:
             return found
         # ts_headline reads the whole text, so only the best entry of each ticket gets one.
+        kind_test, kind_params = _kind_test(kinds)
         cursor.execute(
             f"""
             SELECT best.ticket_id, best.entry_id, ts_headline('{CONFIG}', e.body, best.q, %s)
             FROM (
                 SELECT DISTINCT ON (d.ticket_id) d.ticket_id, d.entry_id, q
                 FROM search_entrydoc d, to_tsquery('{CONFIG}', %s) q
-                WHERE d.ticket_id = ANY(%s) AND d.kind = ANY(%s) AND d.document @@ q
+                WHERE d.ticket_id = ANY(%s) AND {kind_test} AND d.document @@ q
                 ORDER BY d.ticket_id, ts_rank_cd(d.document, q) DESC, d.entry_id DESC
             ) best JOIN tickets_threadentry e ON e.id = best.entry_id""",
-            [_HEADLINE_OPTIONS, match, rest, list(kinds)],
+            [_HEADLINE_OPTIONS, match, rest, *kind_params],
         )
         for ticket_id, entry_id, text in cursor.fetchall():
             found[ticket_id] = Snippet(text, entry_id)
@@ -373,3 +378,15 @@ class PostgresBackend:
                 AND e.ticket_id = d.ticket_id AND e.kind <> 'event')""",
             params,
         )
+
+
+# The kinds of entry search_entrydoc holds (system events are left out).
+INDEXED_KINDS = frozenset(kind.value for kind in EntryKind if kind != EntryKind.EVENT)
+
+
+def _kind_test(kinds: Sequence[str]) -> tuple[str, list[Any]]:
+    """The SQL test that keeps the entries of ``kinds`` (alias ``d``), with its parameters:
+    none when ``kinds`` covers every indexed kind."""
+    if set(kinds) >= INDEXED_KINDS:
+        return "TRUE", []
+    return "d.kind = ANY(%s)", [list(kinds)]
