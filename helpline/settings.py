@@ -124,14 +124,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
     DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get("TEST_SQLITE_NAME")
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # No JIT: it compiles a query whose estimated cost is high, and a keyset or search query
-    # with a LIMIT over a filtered index walk is estimated far above what it reads. At 1M
-    # tickets a phrase search spent 608 of its 673 ms compiling (bench/results/2026-11-26-c.md).
-    # JIT_OFF=0 keeps the server's own setting.
-    if envbool("JIT_OFF", True):
-        options = DATABASES["default"].setdefault("OPTIONS", {})
-        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+# PostgreSQL without JIT: it compiles a query whose estimated cost is high, and a keyset or
+# search query with a LIMIT over a filtered index walk is estimated far above what it reads. At
+# 1M tickets a phrase search spent 608 of its 673 ms compiling (bench/results/2026-11-26-c.md).
+# JIT_OFF=0 keeps the server's own setting.
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbool("JIT_OFF", True):
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c jit=off".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

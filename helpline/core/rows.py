@@ -81,6 +81,14 @@ class RowReader[M: Model]:
         position = {key: index for index, key in enumerate(keys)}
         return sorted(found, key=lambda instance: position[instance.pk])
 
+    def in_subquery(self, sql: str, params: Sequence[Any], *, using: str = "default") -> list[M]:
+        """The instances whose primary key the SELECT ``sql`` returns (e.g. a queryset's
+        ``values("id")`` compiled with ``query.sql_with_params()``), for a reader whose
+        ``where`` is ``"t.id IN ({keys})"``: one query, the ORM compiling only the narrow part."""
+        if "{keys}" not in self.where:
+            raise ValueError("in_subquery needs a where clause with {keys}")
+        return self._run(list(params), using, None, sql)
+
     def all(self, *params: Any, using: str = "default", limit: int | None = None) -> list[M]:
         """Every matching instance (at most ``limit``)."""
         return self._run(list(params), using, limit, "")

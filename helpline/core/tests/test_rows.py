@@ -187,3 +187,17 @@ def test_in_order_reads_the_keys_in_the_order_given_and_skips_missing_ones() -> 
     assert reader.in_order([]) == []
     with pytest.raises(ValueError, match="keys"):
         RowReader(Ticket, "t.id = %s").in_order([first.pk])
+
+
+def test_in_subquery_reads_the_rows_a_compiled_queryset_selects_in_one_query() -> None:
+    desk = Desk()
+    mine, other = desk.ticket(), desk.ticket(requester=desk.other_customer)
+    reader = RowReader(Ticket, "t.id IN ({keys})", related=("requester",))
+    sql, params = Ticket.objects.filter(requester=desk.customer).values("id").query.sql_with_params()
+
+    with CaptureQueriesContext(connection) as queries:
+        read = reader.in_subquery(sql, params)
+
+    assert [ticket.pk for ticket in read] == [mine.pk] != [other.pk]
+    assert read[0].requester.email == desk.customer.email
+    assert len(queries) == 1
