@@ -193,7 +193,8 @@ def test_in_subquery_reads_the_rows_a_compiled_queryset_selects_in_one_query() -
     desk = Desk()
     mine, other = desk.ticket(), desk.ticket(requester=desk.other_customer)
     reader = RowReader(Ticket, "t.id IN ({keys})", related=("requester",))
-    sql, params = Ticket.objects.filter(requester=desk.customer).values("id").query.sql_with_params()
+    visible = Ticket.objects.filter(requester=desk.customer).values("id")
+    sql, params = visible.query.sql_with_params()
 
     with CaptureQueriesContext(connection) as queries:
         read = reader.in_subquery(sql, params)
