@@ -36,7 +36,7 @@ from helpline.search.query import Filter, ParsedQuery, QuerySyntaxError, parse_q
 from helpline.search.snippets import highlight_html
 from helpline.tickets.access import can_see_internal, visible_tickets_filter
 from helpline.tickets.models import EntryKind, Ticket
-from helpline.tickets.selectors import LIST_RELATED, queue_filter
+from helpline.tickets.selectors import queue_filter, tickets_by_ids
 
 MAX_LIMIT = 100
 # Ranked results are paged by offset, and each page ranks the matches again: past this many,
@@ -146,24 +146,19 @@ def _has_word(text: str) -> bool:
     return any(char.isalnum() for char in text)
 
 
-def _with_related(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    return tickets.select_related(*LIST_RELATED).prefetch_related("tags")
-
-
 def _sorted(
     tickets: QuerySet[Ticket], *, sort: str, limit: int, cursor: str | None
 ) -> tuple[list[Hit], str | None]:
     if sort == "created":
-        # One query: the rows of the page come straight from the newest-first scan.
+        # The page's ids from the newest-first scan, then their rows.
         if cursor:
             tickets = tickets.filter(id__lt=_decode_created_cursor(cursor))
-        rows = list(_with_related(tickets).order_by("-id")[: limit + 1])
+        rows = tickets_by_ids(tickets.order_by("-id").values_list("id", flat=True)[: limit + 1])
         next_cursor = _encode_cursor("id", rows[limit - 1].pk) if len(rows) > limit else None
         rows = rows[:limit]
     else:
         ids, next_cursor = sorted_ids(tickets, sort=sort, limit=limit, cursor=cursor)
-        by_id = {ticket.pk: ticket for ticket in _with_related(Ticket.objects.filter(pk__in=ids))}
-        rows = [by_id[pk] for pk in ids if pk in by_id]
+        rows = tickets_by_ids(ids)
     return [Hit(ticket=ticket, rank=None, snippet=None) for ticket in rows], next_cursor
 
 
@@ -207,7 +202,7 @@ def _ranked(
         )
         page = ranked[:limit]
         ids = [ticket_id for ticket_id, _ in page]
-        by_id = {ticket.pk: ticket for ticket in _with_related(Ticket.objects.filter(pk__in=ids))}
+        by_id = {ticket.pk: ticket for ticket in tickets_by_ids(ids)}
         snippets = backend.snippets(db, match=match, kinds=kinds, ticket_ids=ids)
     hits = []
     for ticket_id, score in page:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -152,13 +153,19 @@ def ticket_list(
         raise ValidationFailed("requester must be me", fields={"requester": "invalid"})
     if cursor:
         queryset = queryset.filter(id__lt=decode_cursor(cursor))
-    # The page's ids by the ORM (the filters vary), then the rows by SQL written once: the
-    # SELECT of a ticket with six related rows cost more to compile than to run.
-    ids = list(queryset.order_by("-id").values_list("id", flat=True)[: limit + 1])
-    rows = _LIST_READ.in_order(ids)
-    prefetch_related_objects(rows, "tags")
+    # The page's ids by the ORM (the filters vary), then the rows by SQL written once.
+    rows = tickets_by_ids(queryset.order_by("-id").values_list("id", flat=True)[: limit + 1])
     next_cursor = encode_cursor(rows[limit - 1].pk) if len(rows) > limit else None
     return Page(items=rows[:limit], next_cursor=next_cursor)
+
+
+def tickets_by_ids(ids: Iterable[int]) -> list[Ticket]:
+    """The tickets with ``ids``, in that order, with their ``LIST_RELATED`` rows and tags, as a
+    list page shows them: two queries. The SELECT of a ticket with six related rows is written
+    once (see helpline.core.rows): compiling it cost more than running it."""
+    rows = _LIST_READ.in_order(list(ids))
+    prefetch_related_objects(rows, "tags")
+    return rows
 
 
 def queue_counts(*, user: User) -> dict[str, int]:
