@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -81,3 +83,91 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         fixtures = getattr(item, "fixturenames", ())
         if commits or "live_server" in fixtures or "transactional_db" in fixtures:
             item.add_marker("serial")
+
+
+# The browser tests (marked ``browser``): Debian's chromium driven by Playwright.
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def chromium_path() -> str | None:
+    return (
+        os.environ.get("CHROMIUM_PATH")
+        or shutil.which("chromium")
+        or shutil.which("chromium-browser")
+    )
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """One headless chromium per test module; skipped without it, unless CI requires it."""
+    path = chromium_path()
+    if not path and os.environ.get("HELPLINE_REQUIRE_BROWSER"):
+        pytest.fail("HELPLINE_REQUIRE_BROWSER is set (CI) but no chromium was found")
+    if not path:
+        pytest.skip(
+            "chromium not found: install Debian's chromium package (apt-get install chromium) "
+            "to run the browser test"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class SettlingBrowser:
+    """The module's chromium for one test. Every context it opens counts its requests in
+    flight; when the test ends, each context waits for them to finish, then closes.
+
+    Without the wait, a request a page fired on its own (an htmx ``hx-trigger="load"`` panel)
+    could still be running in the live server while pytest-django empties the database after
+    the test: the flush then fails on SQLite's lock and the next test starts on old rows."""
+
+    SETTLE_SECONDS = 10
+
+    def __init__(self, chromium: Any) -> None:
+        self._chromium = chromium
+        self._opened: list[tuple[Any, set[Any]]] = []
+
+    def new_context(self, **kwargs: Any) -> Any:
+        context = self._chromium.new_context(**kwargs)
+        in_flight: set[Any] = set()
+
+        def started(request: Any) -> None:  # Playwright takes Python functions, not set.add
+            in_flight.add(request)
+
+        def ended(request: Any) -> None:
+            in_flight.discard(request)
+
+        context.on("request", started)
+        context.on("requestfinished", ended)
+        context.on("requestfailed", ended)
+        self._opened.append((context, in_flight))
+        return context
+
+    def settle_and_close(self) -> None:
+        deadline = time.monotonic() + self.SETTLE_SECONDS
+        for context, in_flight in self._opened:
+            while in_flight and context.pages and time.monotonic() < deadline:
+                context.pages[0].wait_for_timeout(50)  # lets Playwright deliver the events
+            context.close()
+        self._opened.clear()
+
+
+@pytest.fixture
+def browser(chromium: Any) -> Iterator[SettlingBrowser]:
+    """A browser for one test (see SettlingBrowser); pages come from ``new_context()``. Torn
+    down before the live server's flush: pytest-django's autouse helper is set up first."""
+    settling = SettlingBrowser(chromium)
+    yield settling
+    settling.settle_and_close()

@@ -16,7 +16,7 @@ from helpline.catalog.models import Deflection
 from helpline.kb.demo import printer_guide
 from helpline.kb.tests.factories import article
 from helpline.tickets.models import Ticket
-from helpline.web.tests.test_browser import browser, log_in  # noqa: F401  (fixture)
+from helpline.web.tests.test_browser import log_in
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.browser
 def test_a_customer_follows_the_printer_guide_and_a_suggested_article_solves_it(
     live_server,
     desk,
-    browser,  # noqa: F811
+    browser,
 ):
     from playwright.sync_api import expect
 
@@ -53,7 +53,7 @@ def test_a_customer_follows_the_printer_guide_and_a_suggested_article_solves_it(
 def test_articles_are_suggested_while_typing_the_subject_and_one_solves_it(
     live_server,
     desk,
-    browser,  # noqa: F811
+    browser,
 ):
     from playwright.sync_api import expect
 

@@ -10,7 +10,7 @@ import pytest
 
 from helpline.rules.tests import factories as rule_factories
 from helpline.tickets.models import EntryKind
-from helpline.web.tests.test_browser import browser, log_in  # noqa: F401  (a fixture)
+from helpline.web.tests.test_browser import log_in
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 pytestmark = pytest.mark.browser
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.browser
 def test_choosing_a_macro_fills_the_reply_box_and_the_reply_is_sent(
     live_server: Any,
     desk: Any,
-    browser: Any,  # noqa: F811
+    browser: Any,
 ) -> None:
     from playwright.sync_api import expect
 

@@ -1,14 +1,13 @@
 """One end-to-end run in a real browser: customer → level 1 → level 2 → customer confirms.
 
 Needs Debian's chromium (``apt-get install chromium``) or CHROMIUM_PATH; skipped without it.
+The ``browser`` fixture is in helpline/conftest.py.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import shutil
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,42 +20,6 @@ from helpline.tickets.models import Ticket
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
-
-def chromium_path() -> str | None:
-    return (
-        os.environ.get("CHROMIUM_PATH")
-        or shutil.which("chromium")
-        or shutil.which("chromium-browser")
-    )
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    path = chromium_path()
-    if not path and os.environ.get("HELPLINE_REQUIRE_BROWSER"):
-        pytest.fail("HELPLINE_REQUIRE_BROWSER is set (CI) but no chromium was found")
-    if not path:
-        pytest.skip(
-            "chromium not found: install Debian's chromium package (apt-get install chromium) "
-            "to run the browser test"
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def log_in(browser: Any, base_url: str, email: str) -> Any:
