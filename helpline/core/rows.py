@@ -55,7 +55,9 @@ class RowReader[M: Model]:
 
     ``where`` is SQL over the main table, aliased ``t``, with ``%s`` placeholders, e.g.
     ``"t.email = %s"``. Related objects are joined with LEFT JOIN and set on each instance as
-    ``select_related`` would (a NULL key gives ``None``).
+    ``select_related`` would (a NULL key gives ``None``), except that rows of one read that
+    point at the same related row share its instance, as ``prefetch_related`` gives them: a page
+    of 25 tickets of one department builds that department once.
     """
 
     def __init__(self, model: type[M], where: str, *, related: Sequence[str] = ()) -> None:
@@ -81,6 +83,15 @@ class RowReader[M: Model]:
         position = {key: index for index, key in enumerate(keys)}
         return sorted(found, key=lambda instance: position[instance.pk])
 
+    def in_keys(self, keys: Sequence[Any], *, using: str = "default") -> list[M]:
+        """The instances matching the keys ``keys``, in no order, for a reader whose ``where``
+        tests ``IN ({keys})`` (e.g. ``"t.ticket_id IN ({keys})"``)."""
+        if "{keys}" not in self.where:
+            raise ValueError("in_keys needs a where clause with {keys}")
+        if not keys:
+            return []
+        return self._run(list(keys), using, None, ", ".join(["%s"] * len(keys)))
+
     def in_subquery(self, sql: str, params: Sequence[Any], *, using: str = "default") -> list[M]:
         """The instances whose primary key the SELECT ``sql`` returns (e.g. a queryset's
         ``values("id")`` compiled with ``query.sql_with_params()``), for a reader whose
@@ -104,13 +115,17 @@ class RowReader[M: Model]:
             rows = cursor.fetchall()
         main, *joined = prepared.parts
         found: list[M] = []
+        seen: dict[tuple[int, Any], Model] = {}  # (part, key): one instance per related row
         for row in rows:
             instance: Any = _build(main, row, using, connection)
-            for part in joined:
+            for index, part in enumerate(joined):
                 assert part.relation is not None
                 related = None
-                if instance.__dict__.get(part.relation.attname) is not None:
-                    related = _build(part, row, using, connection)
+                key = instance.__dict__.get(part.relation.attname)
+                if key is not None:
+                    related = seen.get((index, key))
+                    if related is None:
+                        related = seen[(index, key)] = _build(part, row, using, connection)
                 part.relation.set_cached_value(instance, related)
             found.append(instance)
         return found
@@ -169,6 +184,17 @@ def _build(part: _Part, row: Sequence[Any], using: str, connection: Any) -> Mode
             value = converter(value, column, connection)
         values[offset] = value
     return part.model.from_db(using, part.attnames, values)
+
+
+def set_prefetched(instance: Model, name: str, objects: list[Any]) -> None:
+    """Give ``instance`` the many-to-many or reverse relation ``name`` as ``prefetch_related``
+    leaves it: ``instance.<name>.all()`` returns ``objects`` with no query."""
+    manager = getattr(instance, name)
+    queryset = manager.get_queryset()
+    queryset._result_cache = objects
+    queryset._prefetch_done = True
+    cache = instance.__dict__.setdefault("_prefetched_objects_cache", {})
+    cache[manager.prefetch_cache_name] = queryset
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,13 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import BooleanField, Count, Prefetch, Q, Window, prefetch_related_objects
+from django.db.models import BooleanField, Count, Prefetch, Q, Window
 from django.db.models.expressions import RawSQL
 
 from helpline.accounts.models import Role, User
 from helpline.audit.models import AuditEvent
 from helpline.core.errors import PermissionDenied, ValidationFailed
-from helpline.core.rows import RowReader
+from helpline.core.rows import RowReader, set_prefetched
 from helpline.directory.models import Department, DepartmentMembership, HelpTopic
 from helpline.tickets.access import can_see_internal, tickets_visible_to
 from helpline.tickets.models import PUBLIC_ENTRY_KINDS, Attachment, ThreadEntry, Ticket
@@ -41,6 +41,7 @@ MAX_PAGE = 100
 COUNT_CAP = 1000
 LIST_RELATED = ("requester", "assignee", "department", "team", "help_topic", "category")
 _LIST_READ = RowReader(Ticket, "t.id IN ({keys})", related=LIST_RELATED)
+_TAGS_READ = RowReader(Ticket.tags.through, "t.ticket_id IN ({keys})", related=("tag",))
 
 QUEUES = {
     "mine": "Assigned to me",
@@ -161,10 +162,15 @@ def ticket_list(
 
 def tickets_by_ids(ids: Iterable[int]) -> list[Ticket]:
     """The tickets with ``ids``, in that order, with their ``LIST_RELATED`` rows and tags, as a
-    list page shows them: two queries. The SELECT of a ticket with six related rows is written
-    once (see helpline.core.rows): compiling it cost more than running it."""
+    list page shows them: two queries. Both SELECTs are written once (see helpline.core.rows):
+    compiling the ticket's with six related rows cost more than running it, and the tags by
+    ``prefetch_related`` a fifth of an API list request's CPU."""
     rows = _LIST_READ.in_order(list(ids))
-    prefetch_related_objects(rows, "tags")
+    tags: dict[int, list[Any]] = {row.pk: [] for row in rows}
+    for link in _TAGS_READ.in_keys(list(tags)):
+        tags[link.ticket_id].append(link.tag)
+    for row in rows:
+        set_prefetched(row, "tags", sorted(tags[row.pk], key=lambda tag: tag.name))  # Tag's order
     return rows
 
 

@@ -9,7 +9,8 @@ from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 
 from helpline.audit.models import AuditEvent
-from helpline.core.rows import RowReader, insert, update
+from helpline.core.rows import RowReader, insert, set_prefetched, update
+from helpline.directory.models import Tag
 from helpline.factories import Desk
 from helpline.tickets.models import Ticket
 
@@ -202,3 +203,49 @@ def test_in_subquery_reads_the_rows_a_compiled_queryset_selects_in_one_query() -
     assert [ticket.pk for ticket in read] == [mine.pk] != [other.pk]
     assert read[0].requester.email == desk.customer.email
     assert len(queries) == 1
+
+
+def test_rows_of_one_read_that_point_at_the_same_related_row_share_its_instance() -> None:
+    desk = Desk()
+    first, second = desk.ticket(), desk.ticket()
+    reader = RowReader(Ticket, "t.id IN ({keys})", related=("requester", "department"))
+
+    read = reader.in_order([first.pk, second.pk])
+
+    assert read[0].department is read[1].department
+    assert read[0].requester is read[1].requester
+    assert read[0].requester.email == desk.customer.email
+    again = reader.in_order([first.pk])  # another read builds its own
+    assert again[0].department is not read[0].department
+
+
+def test_in_keys_reads_every_row_matching_the_keys_of_a_foreign_key() -> None:
+    desk = Desk()
+    tagged, other = desk.ticket(), desk.ticket()
+    vpn, wifi = Tag.objects.create(name="vpn"), Tag.objects.create(name="wifi")
+    tagged.tags.add(vpn, wifi)
+    other.tags.add(vpn)
+    links = RowReader(Ticket.tags.through, "t.ticket_id IN ({keys})", related=("tag",))
+
+    read = links.in_keys([tagged.pk])
+
+    assert sorted(link.tag.name for link in read) == ["vpn", "wifi"]
+    assert {link.ticket_id for link in read} == {tagged.pk}
+    assert links.in_keys([]) == []
+
+
+def test_set_prefetched_answers_all_without_a_query_and_a_filter_still_asks_the_database() -> None:
+    desk = Desk()
+    ticket, other = desk.ticket(), desk.ticket()
+    vpn, wifi = Tag.objects.create(name="vpn"), Tag.objects.create(name="wifi")
+    ticket.tags.add(vpn)
+    other.tags.add(wifi)
+    read = Ticket.objects.get(pk=ticket.pk)
+
+    set_prefetched(read, "tags", [vpn])
+
+    with CaptureQueriesContext(connection) as queries:
+        assert list(read.tags.all()) == [vpn]
+    assert len(queries) == 0
+    # A narrower query is the relation's, as after prefetch_related: not every tag named so.
+    assert list(read.tags.filter(name="wifi")) == []
