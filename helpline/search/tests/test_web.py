@@ -246,6 +246,27 @@ def test_the_queue_shows_only_the_chosen_columns(desk, client):
     assert headers == ["Number", "Subject", "Department", "Due"]
 
 
+def test_every_column_has_its_cell_in_header_order_and_values_are_escaped(desk, client):
+    from helpline.search.criteria import COLUMNS
+
+    ticket = desk.ticket(subject="<script>alert(1)</script> & printer")
+    client.force_login(desk.l1)
+
+    html = client.get("/desk/", {"columns": list(COLUMNS)}).content.decode()
+
+    row = re.search(r"<tbody>\s*<tr>(.*?)</tr>", html, re.S)
+    assert row is not None
+    cells = re.findall(r'<td data-label="([^"]+)"', row.group(1))
+    assert cells == list(COLUMNS.values())
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; printer" in html
+    assert "<script>alert(1)" not in html
+    assert f'href="/desk/tickets/{ticket.number}/">#{ticket.number}</a>' in html
+    ticket.refresh_from_db()
+    assignee = ticket.assignee.display_name if ticket.assignee else "Unassigned"
+    assert re.search(rf'data-label="Assignee">(<span class="muted">)?{re.escape(assignee)}<', html)
+    assert f'<td data-label="Level">L{ticket.support_level}</td>' in html
+
+
 def test_an_unknown_sort_or_column_is_a_400_message(desk, client):
     client.force_login(desk.l1)
 
