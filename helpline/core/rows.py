@@ -54,16 +54,20 @@ class RowReader[M: Model]:
     """Read ``model`` rows matching ``where`` with the forward foreign keys ``related`` joined.
 
     ``where`` is SQL over the main table, aliased ``t``, with ``%s`` placeholders, e.g.
-    ``"t.email = %s"``. Related objects are joined with LEFT JOIN and set on each instance as
-    ``select_related`` would (a NULL key gives ``None``), except that rows of one read that
-    point at the same related row share its instance, as ``prefetch_related`` gives them: a page
+    ``"t.email = %s"``; ``order``, if given, is the SQL of its ORDER BY (e.g. ``"t.id"``).
+    Related objects are joined with LEFT JOIN and set on each instance as ``select_related``
+    would (a NULL key gives ``None``), except that rows of one read that point at the same
+    related row share its instance, as ``prefetch_related`` gives them: a page
     of 25 tickets of one department builds that department once.
     """
 
-    def __init__(self, model: type[M], where: str, *, related: Sequence[str] = ()) -> None:
+    def __init__(
+        self, model: type[M], where: str, *, related: Sequence[str] = (), order: str = ""
+    ) -> None:
         self.model = model
         self.where = where
         self.related = tuple(related)
+        self.order = order  # SQL for ORDER BY, e.g. "t.id"; none by default
         self._prepared: dict[str, _Prepared] = {}  # by database alias
 
     def one(self, *params: Any, using: str = "default") -> M | None:
@@ -172,6 +176,8 @@ class RowReader[M: Model]:
             f"SELECT {', '.join(columns)} FROM {quote(meta.db_table)} {quote('t')} "
             f"{' '.join(joins)} WHERE {self.where}"
         )
+        if self.order:
+            sql += f" ORDER BY {self.order}"
         prepared = self._prepared[using] = _Prepared(sql, parts)
         return prepared
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import base64
 
 import pytest
+from django.db import connection
 
 from helpline import factories
 from helpline.core.errors import PermissionDenied, ValidationFailed
 from helpline.tickets import selectors, services
-from helpline.tickets.models import EntryKind
+from helpline.tickets.models import Attachment, EntryKind
 from helpline.tickets.tests.scenarios import ticket_in
 
 
@@ -254,6 +255,37 @@ def test_the_thread_hides_internal_notes_from_collaborators(desk, discussed):
 def test_agents_see_the_whole_thread_in_order(desk, discussed, who):
     entries = selectors.ticket_entries(user=getattr(desk, who), ticket=discussed)
     assert [e.kind for e in entries] == ["reply", "event", "note", "customer_message"]
+
+
+def test_each_entry_carries_its_own_attachments_and_customers_never_get_a_notes_files(desk):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test.utils import CaptureQueriesContext
+
+    ticket = desk.ticket(attachments=[SimpleUploadedFile("ticket.txt", b"t")])
+    services.ticket_reply(
+        actor=desk.l1,
+        ticket=ticket,
+        body="Logs attached.",
+        attachments=[SimpleUploadedFile(f"log{n}.txt", b"x") for n in range(2)],
+    )
+    note = services.ticket_note(actor=desk.l1, ticket=ticket, body="Internal dump.")
+    # Notes take no uploads today; a file on one (a mail forwarded as a note, say) must stay
+    # internal all the same.
+    Attachment.objects.create(
+        ticket=ticket, entry=note, file="x/dump.bin", filename="dump.bin", size=6
+    )
+
+    def files(user):
+        with CaptureQueriesContext(connection) as queries:
+            entries = selectors.ticket_entries(user=user, ticket=ticket)
+        assert len(queries) == 2  # the entries with their authors, then the attachments
+        return {entry.body: [f.filename for f in entry.files] for entry in entries if entry.files}
+
+    assert files(desk.l1) == {
+        "Logs attached.": ["log0.txt", "log1.txt"],
+        "Internal dump.": ["dump.bin"],
+    }
+    assert files(desk.customer) == {"Logs attached.": ["log0.txt", "log1.txt"]}
 
 
 def test_the_audit_trail_is_for_agents_only(desk, discussed):
