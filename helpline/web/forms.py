@@ -17,6 +17,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from helpline.accounts.models import User, language_choices
 from helpline.core.errors import DomainError
 from helpline.directory.models import Department, HelpTopic
+from helpline.web.widgets import QuickSelect
 
 # The customer is asked plain questions; the answers are the ticket's impact and urgency.
 IMPACT_CHOICES = [
@@ -78,6 +79,7 @@ class _ChoiceOfObjects(forms.TypedChoiceField):
     """A select over objects the view already loaded; cleans to the object (or None)."""
 
     def __init__(self, *, empty: str, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", QuickSelect)
         super().__init__(coerce=int, required=False, empty_value=None, **kwargs)
         self.empty = empty
         self.objects: dict[int, Any] = {}
@@ -200,6 +202,7 @@ class EscalateForm(forms.Form):
         coerce=int,
         required=False,
         empty_value=None,
+        widget=QuickSelect,
     )
     department = _ChoiceOfObjects(label="To department", empty="Keep the department")
     agent = _ChoiceOfObjects(label="To agent", empty="Pick automatically")
