@@ -99,7 +99,11 @@ class RowReader[M: Model]:
     def in_subquery(self, sql: str, params: Sequence[Any], *, using: str = "default") -> list[M]:
         """The instances whose primary key the SELECT ``sql`` returns (e.g. a queryset's
         ``values("id")`` compiled with ``query.sql_with_params()``), for a reader whose
-        ``where`` is ``"t.id IN ({keys})"``: one query, the ORM compiling only the narrow part."""
+        ``where`` is ``"t.id IN ({keys})"``: one query, the ORM compiling only the narrow part.
+
+        On PostgreSQL, ``IN (subquery)`` is a semi-join, which the planner leaves for last when
+        the reader joins more than ``join_collapse_limit`` tables: for a subquery of one row
+        (``[:1]``), write ``"t.id = ({keys})"`` so that it runs first."""
         if "{keys}" not in self.where:
             raise ValueError("in_subquery needs a where clause with {keys}")
         return self._run(list(params), using, None, sql)

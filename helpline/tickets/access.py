@@ -53,9 +53,12 @@ def access_ticket(user: User, number: int | str, *, related: bool = True) -> Tic
     visible = tickets_visible_to(user).filter(number=number)
     if related:
         # The ORM compiles only the visibility test; the ticket and its related rows come by
-        # SQL written once (compiling that wide SELECT cost more than running it).
+        # SQL written once (compiling that wide SELECT cost more than running it). The test is
+        # a one-row scalar subquery (numbers are unique): PostgreSQL runs it first, then reads
+        # one row by its key. As ``IN (...)`` it was a semi-join, planned after the seven
+        # joins (more than join_collapse_limit): every ticket joined, 0.2 s at 100k.
         try:
-            sql, params = visible.values("id").query.sql_with_params()
+            sql, params = visible.order_by().values("id")[:1].query.sql_with_params()
         except EmptyResultSet:  # a user who may see nothing
             raise NotFound("no such ticket") from None
         found = _DETAIL_READ.in_subquery(sql, params)
@@ -69,7 +72,7 @@ def access_ticket(user: User, number: int | str, *, related: bool = True) -> Tic
 
 _DETAIL_READ = RowReader(
     Ticket,
-    "t.id IN ({keys})",
+    "t.id = ({keys})",
     related=(
         "requester", "assignee", "department", "team", "help_topic", "category", "organization"
     ),

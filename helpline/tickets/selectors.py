@@ -227,7 +227,7 @@ def ticket_entries(*, user: User, ticket: Ticket) -> list[ThreadEntry]:
     if can_see_internal(user):
         entries = _THREAD_READ.all(ticket.pk)
     else:
-        entries = _PUBLIC_THREAD_READ.all(ticket.pk, *PUBLIC_ENTRY_KINDS)
+        entries = _PUBLIC_THREAD_READ.all(ticket.pk, *[kind.value for kind in PUBLIC_ENTRY_KINDS])
     files: dict[int, list[Attachment]] = {entry.pk: [] for entry in entries}
     for attachment in _ENTRY_FILES_READ.all(ticket.pk):
         if attachment.entry_id in files:  # not a hidden note's

@@ -226,3 +226,30 @@ def test_queue_pages_walk_the_partial_queue_index_newest_first_without_sorting(
         assert "TEMP B-TREE" not in plan, f"{sql}\n{plan}"
     # PostgreSQL may sort the few rows of a small test table's index range: only that the
     # rows come from the partial index (not a filtered walk of the primary key) is checked.
+
+
+@pytest.mark.parametrize("who", ["l1", "customer", "admin"])
+def test_opening_a_ticket_reads_it_by_key_not_by_joining_every_ticket(
+    busy_desk, no_seq_scan_on_postgres, who
+):
+    from helpline.tickets.access import access_ticket
+
+    # In the desk's department, from its customer: all three may see it.
+    number = (
+        Ticket.objects.filter(department=busy_desk.department, requester=busy_desk.customer)
+        .values_list("number", flat=True)
+        .first()
+    )
+
+    plans = plans_of(lambda: access_ticket(getattr(busy_desk, who), number))
+
+    for sql, plan in plans:
+        lines = plan.splitlines()
+        if connection.vendor == "sqlite":
+            assert not [line for line in lines if re.match(r"\W*SCAN (t|tickets_ticket)\b", line)]
+            continue
+        # Every read of the ticket table is an index lookup with a condition: not a scan,
+        # nor a walk of a whole index feeding a join.
+        for index, line in enumerate(lines):
+            if re.search(r" on tickets_ticket\b", line):
+                assert "Index Cond" in lines[index + 1], f"{sql}\n{plan}"
