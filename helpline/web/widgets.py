@@ -2,7 +2,7 @@
 
 Django renders a ``<select>`` through one template include per ``<option>``; the agent's
 ticket page has about a hundred options across its assign and escalate forms, and those
-includes were a fifth of the page's CPU. ``QuickSelect`` writes the same HTML (the tests
+includes cost about a tenth of the page's CPU. ``QuickSelect`` writes the same HTML (the tests
 compare it with Django's, byte for byte) from the same widget context.
 """
 
