@@ -78,20 +78,15 @@ class RowReader[M: Model]:
     def in_order(self, keys: Sequence[Any], *, using: str = "default") -> list[M]:
         """The instances with the primary keys ``keys``, in that order (those that exist), for
         a reader whose ``where`` is ``"t.id IN ({keys})"``."""
-        if "{keys}" not in self.where:
-            raise ValueError("in_order needs a where clause with {keys}")
-        if not keys:
-            return []
-        marks = ", ".join(["%s"] * len(keys))
-        found = self._run(list(keys), using, None, marks)
         position = {key: index for index, key in enumerate(keys)}
+        found = self.in_keys(keys, using=using)
         return sorted(found, key=lambda instance: position[instance.pk])
 
     def in_keys(self, keys: Sequence[Any], *, using: str = "default") -> list[M]:
         """The instances matching the keys ``keys``, in no order, for a reader whose ``where``
         tests ``IN ({keys})`` (e.g. ``"t.ticket_id IN ({keys})"``)."""
         if "{keys}" not in self.where:
-            raise ValueError("in_keys needs a where clause with {keys}")
+            raise ValueError("this reader needs a where clause with {keys}")
         if not keys:
             return []
         return self._run(list(keys), using, None, ", ".join(["%s"] * len(keys)))

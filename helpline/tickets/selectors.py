@@ -216,6 +216,7 @@ _PUBLIC_THREAD_READ = RowReader(
     related=("author",),
     order="t.id",
 )
+_PUBLIC_KINDS = [kind.value for kind in PUBLIC_ENTRY_KINDS]  # plain strings for the driver
 _ENTRY_FILES_READ = RowReader(
     Attachment, "t.ticket_id = %s AND t.entry_id IS NOT NULL", order="t.id"
 )
@@ -227,7 +228,7 @@ def ticket_entries(*, user: User, ticket: Ticket) -> list[ThreadEntry]:
     if can_see_internal(user):
         entries = _THREAD_READ.all(ticket.pk)
     else:
-        entries = _PUBLIC_THREAD_READ.all(ticket.pk, *[kind.value for kind in PUBLIC_ENTRY_KINDS])
+        entries = _PUBLIC_THREAD_READ.all(ticket.pk, *_PUBLIC_KINDS)
     files: dict[int, list[Attachment]] = {entry.pk: [] for entry in entries}
     for attachment in _ENTRY_FILES_READ.all(ticket.pk):
         if attachment.entry_id in files:  # not a hidden note's

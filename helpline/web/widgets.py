@@ -11,21 +11,19 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 
 def _attrs(attrs: dict[str, Any]) -> SafeString:
     """As django/forms/widgets/attrs.html: ``False`` leaves the attribute out, ``True`` writes
     it bare."""
-    return format_html_join(
-        "",
-        "{}",
-        (
-            (format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value),)
+    return mark_safe(  # each part went through format_html
+        "".join(
+            format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value)
             for name, value in attrs.items()
             if value is not False
-        ),
+        )
     )
 
 
