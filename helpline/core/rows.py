@@ -6,9 +6,11 @@ requester, assignee, department, team and help topic took ~2 ms of compiling and
 SQLite, and an INSERT of an audit event 0.2 ms of compiling for 0.03 ms of SQLite.
 
 - A ``RowReader`` writes its SELECT once per database (from the model's own columns), then only
-  executes it and builds the instances with the field converters the ORM applies, through the
-  documented ``Model.from_db``. The instances are the ORM's, related objects included: code that
-  receives them cannot tell the difference.
+  executes it and builds the instances with the field converters the ORM applies. The instances
+  are the ORM's, related objects included: code that receives them cannot tell the difference.
+  They are built as ``Model.from_db`` builds them, without its per-field ``setattr`` and
+  ``pre_init``/``post_init`` dispatch when nothing can tell (see ``_plain_model``): a third of
+  the cost of a 500-entry thread was ``Model.__init__``.
 - ``insert`` writes one new instance as ``save(force_insert=True)`` would (field ``pre_save``,
   the database preparation of each value, the primary key set from ``RETURNING``), with its
   INSERT written once per model; ``update`` writes some fields of a saved one as
@@ -27,7 +29,11 @@ from typing import Any
 
 from django.db import DatabaseError, connections
 from django.db.models import NOT_PROVIDED, Field, ForeignKey, Model
-from django.db.models.signals import post_save, pre_save
+from django.db.models.base import ModelState
+from django.db.models.fields.files import FileDescriptor
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query_utils import DeferredAttribute
+from django.db.models.signals import post_init, post_save, pre_init, pre_save
 
 type Converter = Callable[[Any, Any, Any], Any]
 
@@ -42,6 +48,7 @@ class _Part:
     stop: int
     converters: list[tuple[int, list[Converter], Any]]  # (offset, converters, column)
     relation: ForeignKey | None  # how the main model reaches it (None for the main model)
+    plain: bool  # built without Model.__init__ when no init receiver listens (_plain_model)
 
 
 @dataclass(frozen=True)
@@ -117,10 +124,13 @@ class RowReader[M: Model]:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         main, *joined = prepared.parts
+        plain = {
+            part.model: part.plain and not _init_receivers(part.model) for part in prepared.parts
+        }
         found: list[M] = []
         seen: dict[tuple[int, Any], Model] = {}  # (part, key): one instance per related row
         for row in rows:
-            instance: Any = _build(main, row, using, connection)
+            instance: Any = _build(main, row, using, connection, plain[main.model])
             for index, part in enumerate(joined):
                 assert part.relation is not None
                 related = None
@@ -128,7 +138,9 @@ class RowReader[M: Model]:
                 if key is not None:
                     related = seen.get((index, key))
                     if related is None:
-                        related = seen[(index, key)] = _build(part, row, using, connection)
+                        related = seen[(index, key)] = _build(
+                            part, row, using, connection, plain[part.model]
+                        )
                 part.relation.set_cached_value(instance, related)
             found.append(instance)
         return found
@@ -153,9 +165,13 @@ class RowReader[M: Model]:
                     converters.append((offset, found, column))
             start = len(columns)
             columns.extend(f"{quote(alias)}.{quote(field.column)}" for field in fields)
+            attnames = [f.attname for f in fields]
             parts.append(
-                _Part(model, [f.attname for f in fields], start, len(columns), converters, relation)
-            )
+                _Part(
+                    model, attnames, start, len(columns), converters, relation,
+                    _plain_model(model, attnames),
+                )
+            )  # fmt: skip
 
         add(self.model, "t", None)
         for index, name in enumerate(self.related):
@@ -181,14 +197,52 @@ class RowReader[M: Model]:
         return prepared
 
 
-def _build(part: _Part, row: Sequence[Any], using: str, connection: Any) -> Model:
+def _build(part: _Part, row: Sequence[Any], using: str, connection: Any, plain: bool) -> Model:
     values = list(row[part.start : part.stop])
     for offset, converters, column in part.converters:
         value = values[offset]
         for converter in converters:
             value = converter(value, column, connection)
         values[offset] = value
-    return part.model.from_db(using, part.attnames, values)
+    if not plain:
+        return part.model.from_db(using, part.attnames, values)
+    # What from_db leaves, for a model where _plain_model holds and no init receiver listens:
+    # the state of a saved row and every column's value in the instance's __dict__.
+    instance = Model.__new__(part.model)
+    state = ModelState()
+    state.adding = False
+    state.db = using
+    instance._state = state
+    instance.__dict__.update(zip(part.attnames, values, strict=True))
+    return instance
+
+
+# Descriptors whose __set__ on a new instance only stores the value in __dict__ (a foreign
+# key's also drops a cached related object, which a new instance has none of).
+_PLAIN_DESCRIPTORS = (DeferredAttribute, ForeignKeyDeferredAttribute, FileDescriptor)
+
+
+def _plain_model(model: type[Model], attnames: Sequence[str]) -> bool:
+    """Whether ``model.from_db`` over all its columns only fills ``__dict__`` and ``_state``:
+    neither ``__init__`` nor ``from_db`` overridden, and each column's descriptor one of
+    Django's plain ones (exactly those classes: a subclass, such as the image field's, may
+    do more on assignment). Init receivers are checked on each read (``_init_receivers``)."""
+    if model.__init__ is not Model.__init__:
+        return False
+    if model.from_db.__func__ is not Model.from_db.__func__:  # type: ignore[attr-defined]
+        return False
+    for attname in attnames:
+        descriptor = next(
+            (klass.__dict__[attname] for klass in model.__mro__ if attname in klass.__dict__),
+            None,
+        )
+        if type(descriptor) not in _PLAIN_DESCRIPTORS:
+            return False
+    return True
+
+
+def _init_receivers(model: type[Model]) -> bool:
+    return pre_init.has_listeners(model) or post_init.has_listeners(model)
 
 
 def set_prefetched(instance: Model, name: str, objects: list[Any]) -> None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models.signals import pre_save
+from django.db.models.signals import post_init, pre_save
 from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 
 from helpline.audit.models import AuditEvent
 from helpline.core.rows import RowReader, insert, set_prefetched, update
-from helpline.directory.models import Tag
+from helpline.directory.models import Department, Tag
 from helpline.factories import Desk
 from helpline.tickets.models import Ticket
 
@@ -32,6 +32,8 @@ def test_a_ticket_read_by_a_row_reader_equals_the_orm_read_field_by_field() -> N
 
     assert read is not None
     assert _fields(read) == _fields(expected)
+    # Built without Model.__init__: nothing but the columns besides the state.
+    assert vars(read).keys() - {"_state"} == {f.attname for f in Ticket._meta.concrete_fields}
     assert read.created_at.tzinfo is not None  # converted as the ORM converts
     assert read._state.adding is False and read._state.db == "default"
     for name in ("requester", "department", "help_topic"):
@@ -249,3 +251,21 @@ def test_set_prefetched_answers_all_without_a_query_and_a_filter_still_asks_the_
     assert len(queries) == 0
     # A narrower query is the relation's, as after prefetch_related: not every tag named so.
     assert list(read.tags.filter(name="wifi")) == []
+
+
+def test_init_receivers_still_run_for_rows_a_reader_builds() -> None:
+    desk = Desk()
+    ticket = desk.ticket()
+    seen: list[tuple[str, int]] = []
+
+    def receiver(sender: type, instance: object, **kwargs: object) -> None:
+        seen.append((sender.__name__, instance.pk))  # type: ignore[attr-defined]
+
+    post_init.connect(receiver, sender=Department)
+    try:
+        read = RowReader(Ticket, "t.id = %s", related=RELATED).one(ticket.pk)
+    finally:
+        post_init.disconnect(receiver, sender=Department)
+
+    assert read is not None
+    assert seen == [("Department", ticket.department_id)]
