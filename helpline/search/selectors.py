@@ -34,7 +34,12 @@ from helpline.search.models import SavedView
 from helpline.search.ordering import decode_sorted_cursor, sorted_ids
 from helpline.search.query import Filter, ParsedQuery, QuerySyntaxError, parse_query_lenient
 from helpline.search.snippets import highlight_html
-from helpline.tickets.access import can_see_internal, visible_tickets_filter
+from helpline.tickets.access import (
+    TicketScope,
+    can_see_internal,
+    ticket_scope,
+    visible_tickets_filter,
+)
 from helpline.tickets.models import EntryKind, Ticket
 from helpline.tickets.selectors import queue_filter, tickets_by_ids
 
@@ -103,9 +108,8 @@ def search_tickets(
     kinds = AGENT_ENTRY_KINDS if can_see_internal(user) else CUSTOMER_ENTRY_KINDS
     backend = backend_for(connection)
 
-    tickets = Ticket.objects.filter(visible_tickets_filter(user)).filter(
-        structured_filter(parsed, user=user, extra=filters)
-    )
+    narrowing = structured_filter(parsed, user=user, extra=filters)
+    tickets = Ticket.objects.filter(visible_tickets_filter(user)).filter(narrowing)
     if queue:
         if not user.is_agent:
             raise PermissionDenied("queues are for the support team")
@@ -122,6 +126,8 @@ def search_tickets(
         hits, next_cursor = _ranked(
             backend,
             tickets,
+            scope=ticket_scope(user) if backend.uses_scope else None,
+            filtered=bool(narrowing) or bool(queue),
             match=match,
             exclusion=exclusion,
             kinds=kinds,
@@ -174,6 +180,8 @@ def _ranked(
     backend: SearchBackend,
     tickets: QuerySet[Ticket],
     *,
+    scope: TicketScope | None,
+    filtered: bool,
     match: str,
     exclusion: str | None,
     kinds: Sequence[str],
@@ -184,10 +192,15 @@ def _ranked(
     limit = min(limit, MAX_RANKED_RESULTS - offset)
     if limit <= 0:
         return [], None
+    tickets_sql: str | None
     try:
         tickets_sql, tickets_params = tickets.order_by().values("id").query.sql_with_params()
     except EmptyResultSet:
         return [], None  # the filters exclude every ticket (an inactive user, say)
+    if scope is not None and not filtered:
+        # A scope is exactly the tickets the user may see (ticket_scope); with no other
+        # filter it is the whole condition, which the index tests without a ticket lookup.
+        tickets_sql, tickets_params = None, ()
     with connection.cursor() as db:
         ranked = backend.ranked_ticket_ids(
             db,
@@ -199,6 +212,7 @@ def _ranked(
             window=RANK_WINDOW,
             limit=limit + 1,
             offset=offset,
+            scope=scope,
         )
         page = ranked[:limit]
         ids = [ticket_id for ticket_id, _ in page]

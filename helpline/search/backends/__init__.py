@@ -14,11 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from helpline.search.query import ParsedQuery
+
+if TYPE_CHECKING:
+    from helpline.tickets.access import TicketScope
 
 # Snippet highlight markers: private-use characters, which no tokenizer treats as a word
 # character worth keeping and which are turned into <mark> tags after escaping.
@@ -35,6 +38,7 @@ class Snippet:
 
 class SearchBackend(Protocol):
     vendor: str
+    uses_scope: bool  # whether ranked_ticket_ids makes use of a TicketScope
 
     def install(self, cursor: Any) -> bool:
         """Create the index objects that are missing; True if the index tables were new."""
@@ -61,16 +65,21 @@ class SearchBackend(Protocol):
         *,
         match: str,
         kinds: Sequence[str],
-        tickets_sql: str,
+        tickets_sql: str | None,
         tickets_params: Sequence[Any],
         exclusion: str | None,
         window: int,
         limit: int,
         offset: int,
+        scope: TicketScope | None = None,
     ) -> list[tuple[int, float]]:
         """(ticket id, score) of matching tickets among ``tickets_sql`` that miss
         ``exclusion``, best first, scoring only the newest ``window`` matches of the tickets
-        index and of the entries index."""
+        index and of the entries index.
+
+        ``scope`` (only for a backend that ``uses_scope``) holds the tickets ``tickets_sql``
+        selects and maybe more; the index scan reads only those. ``tickets_sql`` None: the
+        tickets in ``scope``, all of them (the scope is then required)."""
 
     def snippets(
         self, cursor: Any, *, match: str, kinds: Sequence[str], ticket_ids: Sequence[int]

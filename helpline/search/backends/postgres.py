@@ -6,6 +6,13 @@ description and the resolution record at B. ``search_entrydoc`` holds one per th
 filtered without touching the thread table. PL/pgSQL triggers upsert and delete documents in
 the writing transaction; statement triggers empty them when the ticket tables are truncated.
 
+Both keep the ticket's department too (a trigger follows a transfer), and where the
+``btree_gin`` extension can be had their GIN index covers (department, document): an agent's
+search then reads from the index only the matches in their departments (``TicketScope``).
+Without it the index is on the document alone and the department is tested per match. A
+phrase common in the whole desk but in one department of six read six times the rows it
+returns: 190 of its 200 ms at 100k tickets.
+
 Text goes through the ``helpline_search`` configuration: ``simple`` (no stemming, no stop
 words: partial words are found by prefix instead) with ``unaccent`` in front when the
 extension can be installed, so "cafe" finds "café" and ``ts_headline`` still marks "café".
@@ -16,13 +23,16 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import DatabaseError, transaction
 
 from helpline.search.backends import SNIPPET_WORDS, START_MARK, STOP_MARK, Snippet
 from helpline.search.query import ParsedQuery, Phrase, to_pg_tsquery
 from helpline.tickets.models import EntryKind
+
+if TYPE_CHECKING:
+    from helpline.tickets.access import TicketScope
 
 logger = logging.getLogger(__name__)
 
@@ -60,16 +70,16 @@ ALTER TEXT SEARCH CONFIGURATION {CONFIG}
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS search_ticketdoc (
         ticket_id bigint PRIMARY KEY,
+        department_id bigint,
         document tsvector NOT NULL
     )""",
     """CREATE TABLE IF NOT EXISTS search_entrydoc (
         entry_id bigint PRIMARY KEY,
         ticket_id bigint NOT NULL,
+        department_id bigint,
         kind varchar(20) NOT NULL,
         document tsvector NOT NULL
     )""",
-    "CREATE INDEX IF NOT EXISTS search_ticketdoc_document ON search_ticketdoc USING gin (document)",
-    "CREATE INDEX IF NOT EXISTS search_entrydoc_document ON search_entrydoc USING gin (document)",
     "CREATE INDEX IF NOT EXISTS search_entrydoc_ticket ON search_entrydoc (ticket_id, kind)",
     f"""CREATE OR REPLACE FUNCTION search_ticket_document(
         number bigint, subject text, description text, problem text, action text,
@@ -88,9 +98,10 @@ SCHEMA = [
         IF TG_OP = 'DELETE' THEN
             DELETE FROM search_ticketdoc WHERE ticket_id = OLD.id;
         ELSE
-            INSERT INTO search_ticketdoc (ticket_id, document)
-            VALUES (NEW.id, search_ticket_document({_ARGS.format(p="NEW.")}))
-            ON CONFLICT (ticket_id) DO UPDATE SET document = EXCLUDED.document;
+            INSERT INTO search_ticketdoc (ticket_id, department_id, document)
+            VALUES (NEW.id, NEW.department_id, search_ticket_document({_ARGS.format(p="NEW.")}))
+            ON CONFLICT (ticket_id) DO UPDATE SET department_id = EXCLUDED.department_id,
+                document = EXCLUDED.document;
         END IF;
         RETURN NULL;
     END $$""",
@@ -99,11 +110,20 @@ SCHEMA = [
         IF TG_OP = 'DELETE' OR NEW.kind = 'event' THEN
             DELETE FROM search_entrydoc WHERE entry_id = OLD.id;
         ELSE
-            INSERT INTO search_entrydoc (entry_id, ticket_id, kind, document)
-            VALUES (NEW.id, NEW.ticket_id, NEW.kind, search_entry_document(NEW.body))
+            INSERT INTO search_entrydoc (entry_id, ticket_id, department_id, kind, document)
+            VALUES (NEW.id, NEW.ticket_id,
+                (SELECT department_id FROM tickets_ticket WHERE id = NEW.ticket_id),
+                NEW.kind, search_entry_document(NEW.body))
             ON CONFLICT (entry_id) DO UPDATE SET ticket_id = EXCLUDED.ticket_id,
-                kind = EXCLUDED.kind, document = EXCLUDED.document;
+                department_id = EXCLUDED.department_id, kind = EXCLUDED.kind,
+                document = EXCLUDED.document;
         END IF;
+        RETURN NULL;
+    END $$""",
+    """CREATE OR REPLACE FUNCTION search_ticket_moved() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE search_ticketdoc SET department_id = NEW.department_id WHERE ticket_id = NEW.id;
+        UPDATE search_entrydoc SET department_id = NEW.department_id WHERE ticket_id = NEW.id;
         RETURN NULL;
     END $$""",
     """CREATE OR REPLACE FUNCTION search_ticket_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -125,6 +145,10 @@ TRIGGERS = {
     "search_ticket_update": f"""CREATE OR REPLACE TRIGGER search_ticket_update
         AFTER UPDATE OF {", ".join(TICKET_COLUMNS)} ON tickets_ticket
         FOR EACH ROW WHEN ({_CHANGED}) EXECUTE FUNCTION search_ticket_sync()""",
+    "search_ticket_moved": """CREATE OR REPLACE TRIGGER search_ticket_moved
+        AFTER UPDATE OF department_id ON tickets_ticket
+        FOR EACH ROW WHEN (OLD.department_id IS DISTINCT FROM NEW.department_id)
+        EXECUTE FUNCTION search_ticket_moved()""",
     "search_ticket_delete": """CREATE OR REPLACE TRIGGER search_ticket_delete
         AFTER DELETE ON tickets_ticket
         FOR EACH ROW EXECUTE FUNCTION search_ticket_sync()""",
@@ -150,6 +174,7 @@ TRIGGERS = {
 
 class PostgresBackend:
     vendor = "postgresql"
+    uses_scope = True
 
     # Schema ---------------------------------------------------------------------------------
 
@@ -163,9 +188,56 @@ class PostgresBackend:
         self._use_unaccent(cursor)
         for statement in SCHEMA:
             cursor.execute(statement)
+        self._add_departments(cursor)
+        self._create_gin_indexes(cursor)
         for statement in TRIGGERS.values():
             cursor.execute(statement)
         return fresh
+
+    def _add_departments(self, cursor: Any) -> None:
+        """Give documents written before they kept it (tables of an earlier release) their
+        ticket's department: one UPDATE of each table, once."""
+        for table in ("search_ticketdoc", "search_entrydoc"):
+            cursor.execute(
+                "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+                "AND table_name = %s AND column_name = 'department_id'",
+                [table],
+            )
+            if cursor.fetchone() is not None:
+                continue
+            cursor.execute(f"ALTER TABLE {table} ADD COLUMN department_id bigint")
+            cursor.execute(
+                f"""UPDATE {table} d SET department_id = t.department_id
+                FROM tickets_ticket t WHERE t.id = d.ticket_id"""
+            )
+
+    def _create_gin_indexes(self, cursor: Any) -> None:
+        """The GIN index of each table: on (department, document) with btree_gin, which lets
+        it hold a plain column (a trusted extension: a database owner may create it), else on
+        the document alone. Each switch is made once; a present index is left as it is."""
+        try:
+            with transaction.atomic(using=cursor.db.alias):
+                cursor.execute("CREATE EXTENSION IF NOT EXISTS btree_gin")
+            scoped = True
+        except DatabaseError as error:
+            logger.warning(
+                "search: btree_gin is not available, department scoping is a filter (%s)", error
+            )
+            scoped = False
+        for table in ("search_ticketdoc", "search_entrydoc"):
+            if scoped:
+                cursor.execute(
+                    f"CREATE INDEX IF NOT EXISTS {table}_scoped "
+                    f"ON {table} USING gin (department_id, document)"
+                )
+                cursor.execute(f"DROP INDEX IF EXISTS {table}_document")
+            else:
+                cursor.execute(f"SELECT to_regclass('{table}_scoped') IS NULL")
+                if cursor.fetchone()[0]:
+                    cursor.execute(
+                        f"CREATE INDEX IF NOT EXISTS {table}_document "
+                        f"ON {table} USING gin (document)"
+                    )
 
     def _use_unaccent(self, cursor: Any) -> None:
         """Put unaccent in front of the configuration if the extension is there or can be
@@ -186,6 +258,7 @@ class PostgresBackend:
         for function in (
             "search_ticket_sync()",
             "search_entry_sync()",
+            "search_ticket_moved()",
             "search_ticket_truncate()",
             "search_entry_truncate()",
             "search_ticket_document(bigint, text, text, text, text, text, text)",
@@ -241,12 +314,13 @@ class PostgresBackend:
         *,
         match: str,
         kinds: Sequence[str],
-        tickets_sql: str,
+        tickets_sql: str | None,
         tickets_params: Sequence[Any],
         exclusion: str | None,
         window: int,
         limit: int,
         offset: int,
+        scope: TicketScope | None = None,
     ) -> list[tuple[int, float]]:
         # Weights do the ranking: a subject (A) match counts 1.0, a thread (C) match 0.2.
         # Each index yields its newest `window` matches that pass the visibility and filters,
@@ -255,24 +329,31 @@ class PostgresBackend:
         # The check is a per-candidate primary-key probe: OFFSET 0 keeps the planner from
         # turning it into a join, which it would cost from a poor estimate of the customer
         # visibility filter (an OR with EXISTS) and answer with a whole-table scan.
-        visible = f"EXISTS (SELECT 1 FROM ({tickets_sql}) v WHERE v.id = d.ticket_id OFFSET 0)"
+        if tickets_sql is None:
+            if scope is None:
+                raise ValueError("ranked_ticket_ids needs tickets_sql or a scope")
+            visible = "TRUE"
+        else:
+            visible = f"EXISTS (SELECT 1 FROM ({tickets_sql}) v WHERE v.id = d.ticket_id OFFSET 0)"
         excluded, excluded_params = (
             self.exclusion_condition(exclusion, kinds, "h.ticket_id") if exclusion else ("TRUE", [])
         )
         # Agents read every kind of entry the index holds: no kind test then, or the planner
         # may AND the matches with the (ticket, kind) index, a bitmap of every entry.
         kind_test, kind_params = _kind_test(kinds)
+        # The scope is tested first: with the (department, document) index, in the index scan.
+        in_scope, scope_params = _scope_test(scope)
         sql = f"""
             SELECT h.ticket_id, h.score FROM (
             SELECT u.ticket_id, MAX(u.doc) + MAX(u.thread) AS score FROM (
                 (SELECT d.ticket_id, ts_rank_cd(d.document, q) AS doc, 0::real AS thread
                 FROM search_ticketdoc d, to_tsquery('{CONFIG}', %s) q
-                WHERE d.document @@ q AND {visible}
+                WHERE d.document @@ q AND {in_scope} AND {visible}
                 ORDER BY d.ticket_id DESC LIMIT %s)
                 UNION ALL
                 (SELECT d.ticket_id, 0::real, ts_rank_cd(d.document, q)
                 FROM search_entrydoc d, to_tsquery('{CONFIG}', %s) q
-                WHERE d.document @@ q AND {kind_test} AND {visible}
+                WHERE d.document @@ q AND {kind_test} AND {in_scope} AND {visible}
                 ORDER BY d.ticket_id DESC LIMIT %s)
             ) u
             GROUP BY u.ticket_id
@@ -280,8 +361,8 @@ class PostgresBackend:
             WHERE {excluded}
             ORDER BY h.score DESC, h.ticket_id DESC
             LIMIT %s OFFSET %s"""
-        ticket_arm = [match, *tickets_params, window]
-        entry_arm = [match, *kind_params, *tickets_params, window]
+        ticket_arm = [match, *scope_params, *tickets_params, window]
+        entry_arm = [match, *kind_params, *scope_params, *tickets_params, window]
         cursor.execute(sql, [*ticket_arm, *entry_arm, *excluded_params, limit, offset])
         return [(row[0], float(row[1])) for row in cursor.fetchall()]
 
@@ -337,23 +418,26 @@ class PostgresBackend:
         # so a batch never overwrites a newer document with an older one.
         cursor.execute(
             f"""
-            INSERT INTO search_ticketdoc (ticket_id, document)
-            SELECT id, search_ticket_document({_ARGS.format(p="")}) FROM (
+            INSERT INTO search_ticketdoc (ticket_id, department_id, document)
+            SELECT id, department_id, search_ticket_document({_ARGS.format(p="")}) FROM (
                 SELECT * FROM tickets_ticket WHERE id > %s AND id <= %s FOR SHARE
             ) t
-            ON CONFLICT (ticket_id) DO UPDATE SET document = EXCLUDED.document""",
+            ON CONFLICT (ticket_id) DO UPDATE SET department_id = EXCLUDED.department_id,
+                document = EXCLUDED.document""",
             [after, upto],
         )
         tickets = cursor.rowcount
         cursor.execute(
             """
-            INSERT INTO search_entrydoc (entry_id, ticket_id, kind, document)
-            SELECT id, ticket_id, kind, search_entry_document(body) FROM (
+            INSERT INTO search_entrydoc (entry_id, ticket_id, department_id, kind, document)
+            SELECT e.id, e.ticket_id, t.department_id, e.kind, search_entry_document(e.body)
+            FROM (
                 SELECT * FROM tickets_threadentry
                 WHERE ticket_id > %s AND ticket_id <= %s AND kind <> 'event' FOR SHARE
-            ) e
+            ) e JOIN tickets_ticket t ON t.id = e.ticket_id
             ON CONFLICT (entry_id) DO UPDATE SET ticket_id = EXCLUDED.ticket_id,
-                kind = EXCLUDED.kind, document = EXCLUDED.document""",
+                department_id = EXCLUDED.department_id, kind = EXCLUDED.kind,
+                document = EXCLUDED.document""",
             [after, upto],
         )
         entries = cursor.rowcount
@@ -382,6 +466,22 @@ class PostgresBackend:
 
 # The kinds of entry search_entrydoc holds (system events are left out).
 INDEXED_KINDS = frozenset(kind.value for kind in EntryKind if kind != EntryKind.EVENT)
+
+
+def _scope_test(scope: TicketScope | None) -> tuple[str, list[Any]]:
+    """The SQL test that keeps the documents (alias ``d``) in ``scope``, with its parameters."""
+    if scope is None:
+        return "TRUE", []
+    tests, params = [], []
+    if scope.departments:
+        tests.append("d.department_id = ANY(%s::bigint[])")
+        params.append(list(scope.departments))
+    if scope.tickets:
+        tests.append("d.ticket_id = ANY(%s::bigint[])")
+        params.append(list(scope.tickets))
+    if not tests:
+        return "FALSE", []
+    return f"({' OR '.join(tests)})", params
 
 
 def _kind_test(kinds: Sequence[str]) -> tuple[str, list[Any]]:

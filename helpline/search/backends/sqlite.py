@@ -19,10 +19,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from helpline.search.backends import SNIPPET_WORDS, START_MARK, STOP_MARK, Snippet, placeholders
 from helpline.search.query import ParsedQuery, to_fts5_exclusion_match, to_fts5_match
+
+if TYPE_CHECKING:
+    from helpline.tickets.access import TicketScope
 
 TICKET_COLUMNS = (
     "number",
@@ -128,6 +131,7 @@ _TICKET_SCORE = f"-bm25(search_ticket_fts, {', '.join(map(str, TICKET_WEIGHTS))}
 
 class SqliteBackend:
     vendor = "sqlite"
+    uses_scope = False
 
     # Schema ---------------------------------------------------------------------------------
 
@@ -196,13 +200,17 @@ class SqliteBackend:
         *,
         match: str,
         kinds: Sequence[str],
-        tickets_sql: str,
+        tickets_sql: str | None,
         tickets_params: Sequence[Any],
         exclusion: str | None,
         window: int,
         limit: int,
         offset: int,
+        scope: TicketScope | None = None,
     ) -> list[tuple[int, float]]:
+        # No scope (uses_scope is False): an FTS5 index cannot test a ticket's department.
+        if tickets_sql is None:
+            raise ValueError("this backend reads no scope: tickets_sql is needed")
         # Each index yields its newest `window` matches that pass the visibility and filters
         # (walking the index in rowid order, each candidate checked by primary key), and only
         # those are scored: the cost stays bounded however common the words are. Excluded

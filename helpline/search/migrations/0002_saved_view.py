@@ -48,9 +48,7 @@ class Migration(migrations.Migration):
                     )
                 ],
                 "constraints": [
-                    models.UniqueConstraint(
-                        fields=("owner", "name"), name="saved_view_owner_name"
-                    )
+                    models.UniqueConstraint(fields=("owner", "name"), name="saved_view_owner_name")
                 ],
             },
         ),

@@ -54,6 +54,12 @@ def assert_index_in_sync() -> None:
                 "OR d.kind <> e.kind OR d.ticket_id <> e.ticket_id"
             )
             assert cursor.fetchone()[0] == 0, "an entry document is stale"
+            for table in ("search_ticketdoc", "search_entrydoc"):
+                cursor.execute(
+                    f"SELECT count(*) FROM {table} d JOIN tickets_ticket t ON t.id = d.ticket_id "
+                    "WHERE d.department_id IS DISTINCT FROM t.department_id"
+                )
+                assert cursor.fetchone()[0] == 0, f"a department in {table} is stale"
             cursor.execute("SELECT ticket_id FROM search_ticketdoc ORDER BY ticket_id")
             tickets = [row[0] for row in cursor.fetchall()]
             cursor.execute("SELECT entry_id FROM search_entrydoc ORDER BY entry_id")
@@ -87,12 +93,14 @@ def test_the_triggers_keep_the_index_equal_to_the_tables_through_every_kind_of_w
     )
     Ticket.objects.filter(pk=first.pk).update(description="Rewritten by a bulk update.")
     Ticket.objects.filter(pk=second.pk).update(status="open")  # no indexed column: no work
+    services.ticket_route(actor=desk.admin, ticket=first, department=desk.other_department)
     second.entries.filter(kind="customer_message").update(body="Edited message.")
     second.entries.filter(kind="customer_message").update(kind="note")
     first.entries.filter(kind="note").update(kind="event")
     Ticket.objects.filter(pk=third.pk).delete()
     assert_index_in_sync()
-    assert found(desk.l1, "rewritten") == [first.number]
+    assert found(desk.outsider, "rewritten") == [first.number]  # routed to their department
+    assert found(desk.l1, "rewritten") == []
     assert found(desk.l1, "fuser") == []
     assert found(desk.l1, "edited") == [second.number]
     assert found(desk.customer, "edited") == []
@@ -109,6 +117,25 @@ def test_reindex_rebuilds_a_dropped_index(desk):
     services.ticket_reply(actor=desk.l1, ticket=tickets[0], body="Fuser replaced.")
     assert found(desk.l1, "fuser") == [tickets[0].number]
     assert_index_in_sync()
+
+
+def test_an_index_from_before_departments_were_kept_gets_them_when_installed(desk):
+    if connection.vendor != "postgresql":
+        pytest.skip("the documents keep departments on PostgreSQL only")
+    tickets = some_tickets(desk, 2)
+    services.ticket_route(actor=desk.admin, ticket=tickets[0], department=desk.other_department)
+    with connection.cursor() as cursor:
+        for table in ("search_ticketdoc", "search_entrydoc"):
+            cursor.execute(f"ALTER TABLE {table} DROP COLUMN department_id")  # and its index
+            cursor.execute(
+                f"CREATE INDEX IF NOT EXISTS {table}_document ON {table} USING gin (document)"
+            )
+
+    assert index.install(connection) is False  # the tables were there
+
+    assert_index_in_sync()
+    assert found(desk.outsider, "printer") == [tickets[0].number]
+    assert found(desk.l1, "printer") == [tickets[1].number]
 
 
 def test_reindex_rebuilds_an_emptied_index(desk):

@@ -16,7 +16,7 @@ from helpline.conftest import module_transaction
 from helpline.search.backends import backend_for
 from helpline.search.query import parse_query
 from helpline.search.selectors import AGENT_ENTRY_KINDS, CUSTOMER_ENTRY_KINDS
-from helpline.tickets.access import tickets_visible_to
+from helpline.tickets.access import ticket_scope, tickets_visible_to
 from helpline.tickets.models import ThreadEntry, Ticket
 
 TICKETS = 3000
@@ -86,15 +86,23 @@ def _add_many_tickets(desk: Any) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # What autovacuum does in production: move the GIN pending lists into the trees.
-            cursor.execute("SELECT gin_clean_pending_list('search_ticketdoc_document')")
-            cursor.execute("SELECT gin_clean_pending_list('search_entrydoc_document')")
+            cursor.execute(
+                "SELECT gin_clean_pending_list(indexname::regclass) FROM pg_indexes "
+                "WHERE tablename IN ('search_ticketdoc', 'search_entrydoc') "
+                "AND indexdef LIKE '%% USING gin %%'"
+            )
         cursor.execute("ANALYZE")
 
 
-def ranked_plan(user, text: str) -> str:
+def ranked_plan(user, text: str, *, scoped: bool = False) -> str:
+    """The plans of a ranked search and its snippets; ``scoped``: as search_tickets runs one
+    without filters on a backend that uses a scope (the scope is the whole condition)."""
     backend = backend_for(connection)
     tickets = tickets_visible_to(user).order_by().values("id")
     sql, params = tickets.query.sql_with_params()
+    scope = ticket_scope(user) if scoped else None
+    if scoped:
+        sql, params = None, ()
     kinds = AGENT_ENTRY_KINDS if user.is_agent else CUSTOMER_ENTRY_KINDS
     with connection.cursor() as cursor:
         explaining = ExplainingCursor(cursor)
@@ -108,6 +116,7 @@ def ranked_plan(user, text: str) -> str:
             window=2000,
             limit=26,
             offset=0,
+            scope=scope,
         )
         backend.snippets(
             explaining,
@@ -131,8 +140,8 @@ def assert_uses_the_index(plan: str) -> None:
         assert "SCAN tickets_threadentry" not in plan
         assert "SCAN e" not in plan.replace("SCAN e VIRTUAL", "")
     else:
-        assert "Bitmap Index Scan on search_ticketdoc_document" in plan
-        assert "Bitmap Index Scan on search_entrydoc_document" in plan
+        assert re.search(r"Bitmap Index Scan on search_ticketdoc_(document|scoped)", plan)
+        assert re.search(r"Bitmap Index Scan on search_entrydoc_(document|scoped)", plan)
         assert (
             re.search(r"Seq Scan on (tickets_ticket|tickets_threadentry|search_\w+) ", plan) is None
         )
@@ -171,6 +180,26 @@ def test_an_exclusion_reads_the_index_once_and_checks_candidates_by_key(desk, ma
         # Entries of a candidate by (ticket, kind), never one index seek per excluded entry.
         assert "SEARCH xe USING COVERING INDEX entry_ticket_kind (ticket_id=? AND kind=?)" in plan
     else:
-        assert "search_ticketdoc_pkey" in plan or "search_ticketdoc_document" in plan
-        assert "search_entrydoc_ticket" in plan or "search_entrydoc_document" in plan
+        assert re.search(r"search_ticketdoc_(pkey|document|scoped)", plan)
+        assert re.search(r"search_entrydoc_(ticket|document|scoped)", plan)
         assert re.search(r"Seq Scan on search_\w+ ", plan) is None
+
+
+def test_an_agent_search_reads_only_their_departments_from_the_index(desk, many_tickets):
+    if connection.vendor != "postgresql" or not _has_index("search_entrydoc_scoped"):
+        pytest.skip("the (department, document) index is PostgreSQL's, with btree_gin")
+    ranking = ranked_plan(desk.l1, '"printer zephyr"', scoped=True).split("\nLimit")[0]
+    ranking = ranking.split("\nNested Loop")[0]  # the snippet queries follow
+
+    # The index that holds the department answers, and no match is looked up in the ticket
+    # table: the scope is the whole condition. (Whether the department is an index condition
+    # or a filter is the planner's choice by the numbers: at 100k tickets it is the former.)
+    assert "Bitmap Index Scan on search_entrydoc_scoped" in ranking
+    assert "department_id = ANY" in ranking
+    assert "tickets_ticket" not in ranking
+
+
+def _has_index(name: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [name])
+        return bool(cursor.fetchone()[0])

@@ -340,6 +340,28 @@ def test_agents_of_another_department_do_not_find_its_tickets(desk):
     assert found(desk.admin, "fuser") == [ticket.number]
 
 
+def test_a_routed_ticket_is_found_by_its_new_department_only(desk):
+    ticket = desk.ticket(subject="Printer jam")
+    services.ticket_reply(actor=desk.l1, ticket=ticket, body="Replaced the fuser.")
+
+    services.ticket_route(actor=desk.admin, ticket=ticket, department=desk.other_department)
+
+    assert found(desk.outsider, "fuser") == [ticket.number]
+    assert found(desk.outsider, "printer") == [ticket.number]
+    assert found(desk.l2, "fuser") == []
+    assert found(desk.l2, "printer") == []
+
+
+def test_an_agent_finds_a_ticket_of_another_department_assigned_to_them(desk):
+    ticket = desk.ticket(subject="Printer jam", department=desk.other_department)
+    services.ticket_reply(actor=desk.outsider, ticket=ticket, body="Replaced the fuser.")
+    Ticket.objects.filter(pk=ticket.pk).update(assignee=desk.l2)
+
+    assert found(desk.l2, "fuser") == [ticket.number]
+    assert found(desk.l2, '"printer jam"') == [ticket.number]
+    assert found(desk.l1, "fuser") == []
+
+
 def test_an_inactive_user_finds_nothing(desk):
     desk.ticket(subject="Printer")
     desk.l1.is_active = False

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
+from django.db.models import Q
 
 from helpline import factories
 from helpline.accounts.models import User
@@ -83,6 +84,37 @@ def test_the_list_filter_agrees_with_access_ticket(desk, who, make, sees, may):
     user = make(desk, ticket)
     assert list(access.tickets_visible_to(user)) == ([ticket] if sees else [])
     assert access.can_see(user, ticket) is sees
+
+
+@pytest.mark.parametrize(("who", "make", "sees", "may"), MATRIX, ids=IDS)
+def test_the_search_scope_is_exactly_the_tickets_the_user_may_see(desk, who, make, sees, may):
+    ticket = desk.ticket()
+    desk.ticket(department=desk.other_department, requester=factories.customer())
+    user = make(desk, ticket)
+
+    scope = access.ticket_scope(user)
+
+    visible = set(access.tickets_visible_to(user))
+    if scope is None:  # no narrowing: only for those who see everything here
+        assert visible == set(Ticket.objects.all())
+    else:
+        in_scope = Ticket.objects.filter(
+            Q(department_id__in=scope.departments) | Q(id__in=scope.tickets)
+        )
+        assert set(in_scope) == visible
+
+
+def test_a_customer_who_sees_too_many_tickets_gets_no_scope(desk, monkeypatch):
+    monkeypatch.setattr(access, "MAX_SCOPE_TICKETS", 2)
+    for _ in range(2):
+        desk.ticket()
+    scope = access.ticket_scope(desk.customer)
+    assert scope is not None and not scope.departments
+    assert set(scope.tickets) == set(
+        Ticket.objects.filter(requester=desk.customer).values_list("id", flat=True)
+    )
+    desk.ticket()
+    assert access.ticket_scope(desk.customer) is None
 
 
 @pytest.mark.parametrize("action", list(Action), ids=str)
