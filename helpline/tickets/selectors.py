@@ -318,8 +318,36 @@ def help_topics_for(*, user: User) -> list[HelpTopic]:
 
 
 def agent_list(*, department_id: int | None = None) -> list[User]:
-    """Agents and admins with their departments (two queries whatever the count)."""
-    agents = User.objects.filter(role__in=[Role.AGENT, Role.ADMIN], is_active=True)
-    if department_id is not None:
-        agents = agents.filter(departmentmembership__department_id=department_id)
-    return list(agents.prefetch_related("departments").order_by("support_level", "name", "id"))
+    """Agents and admins (of ``department_id`` if given), by level and name, each with
+    ``departments`` loaded (by name, as ``prefetch_related`` gives them): two queries whatever
+    the count. Written once (``core.rows``): the ORM spent ~15 ms on a desk of 73 agents,
+    building a Department for each membership, on every ticket page."""
+    roles = (Role.AGENT.value, Role.ADMIN.value)
+    if department_id is None:
+        agents = _AGENTS_READ.all(*roles)
+    else:
+        agents = _DEPARTMENT_AGENTS_READ.all(*roles, department_id)
+    departments: dict[int, list[Department]] = {agent.pk: [] for agent in agents}
+    for membership in _MEMBERSHIPS_READ.in_keys(list(departments)):
+        departments[membership.user_id].append(membership.department)
+    for agent in agents:
+        set_prefetched(agent, "departments", sorted(departments[agent.pk], key=_by_name))
+    return agents
+
+
+def _by_name(department: Department) -> str:
+    return department.name  # Department's Meta.ordering
+
+
+_AGENT_WHERE = "t.role IN (%s, %s) AND t.is_active"
+_AGENT_ORDER = "t.support_level, t.name, t.id"
+_AGENTS_READ = RowReader(User, _AGENT_WHERE, order=_AGENT_ORDER)
+_DEPARTMENT_AGENTS_READ = RowReader(
+    User,
+    f"{_AGENT_WHERE} AND t.id IN (SELECT m.user_id FROM "
+    f"{DepartmentMembership._meta.db_table} m WHERE m.department_id = %s)",
+    order=_AGENT_ORDER,
+)
+_MEMBERSHIPS_READ = RowReader(
+    DepartmentMembership, "t.user_id IN ({keys})", related=("department",)
+)

@@ -8,7 +8,7 @@ Text fields that a service requires are ``required=False`` here but carry the HT
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django import forms
@@ -213,11 +213,16 @@ class EscalateForm(forms.Form):
         *args: Any,
         departments: Sequence[Department],
         agents: Sequence[User],
+        departments_of: Mapping[int, Sequence[Department]] | None = None,
         **kwargs: Any,
     ) -> None:
+        """``departments_of``: each agent's departments by agent id, if the caller has them
+        at hand; else read from ``agent.departments``."""
         super().__init__(*args, **kwargs)
         self.fields["department"].set_objects(departments)  # type: ignore[attr-defined]
+        if departments_of is None:
+            departments_of = {agent.pk: list(agent.departments.all()) for agent in agents}
         self.fields["agent"].set_objects(  # type: ignore[attr-defined]
             agents,
-            lambda a: f"{_agent_label(a)}: {', '.join(d.name for d in a.departments.all())}",
+            lambda a: f"{_agent_label(a)}: {', '.join(d.name for d in departments_of[a.pk])}",
         )

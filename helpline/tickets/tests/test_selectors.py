@@ -6,8 +6,10 @@ import base64
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from helpline import factories
+from helpline.accounts.models import Role, User
 from helpline.core.errors import PermissionDenied, ValidationFailed
 from helpline.tickets import selectors, services
 from helpline.tickets.models import Attachment, EntryKind
@@ -293,3 +295,28 @@ def test_the_audit_trail_is_for_agents_only(desk, discussed):
         selectors.ticket_events(user=desk.customer, ticket=discussed)
     actions = [e.action for e in selectors.ticket_events(user=desk.l1, ticket=discussed)]
     assert actions == ["ticket.create", "ticket.reply", "ticket.note", "ticket.customer_message"]
+
+
+def _agents_by_the_orm(department_id: int | None) -> list[User]:
+    agents = User.objects.filter(role__in=[Role.AGENT, Role.ADMIN], is_active=True)
+    if department_id is not None:
+        agents = agents.filter(departmentmembership__department_id=department_id)
+    return list(agents.prefetch_related("departments").order_by("support_level", "name", "id"))
+
+
+@pytest.mark.parametrize("which", ["all", "department", "other_department"])
+def test_agent_list_gives_what_the_orm_gives_with_departments_loaded(desk, which):
+    both = factories.agent(departments=[desk.other_department, desk.department], name="Both")
+    gone = factories.agent(departments=[desk.department], name="Gone")
+    User.objects.filter(pk=gone.pk).update(is_active=False)
+    department_id = None if which == "all" else getattr(desk, which).pk
+    expected = _agents_by_the_orm(department_id)
+
+    with CaptureQueriesContext(connection) as queries:
+        agents = selectors.agent_list(department_id=department_id)
+        departments = {agent.pk: list(agent.departments.all()) for agent in agents}
+
+    assert len(queries) == 2
+    assert agents == expected
+    assert departments == {agent.pk: list(agent.departments.all()) for agent in expected}
+    assert [d.name for d in departments[both.pk]] == ["Helpdesk", "Network"]  # by name

@@ -163,17 +163,22 @@ def _render_ticket(
     user = request_user(request)
     version = {"version": ticket.version}
     agents = selectors.agent_list()
+    departments_of = {agent.pk: list(agent.departments.all()) for agent in agents}
     department_agents = [
         agent
         for agent in agents
-        if any(d.pk == ticket.department_id for d in agent.departments.all())
+        if any(d.pk == ticket.department_id for d in departments_of[agent.pk])
     ]
     page_forms: dict[str, forms.Form] = {
         "reply": ReplyForm(),
         "note": NoteForm(),
         "take": forms.Form(),
         "assign": AssignForm(agents=department_agents, initial={"assignee": ticket.assignee_id}),
-        "escalate": EscalateForm(departments=selectors.departments_for(user=user), agents=agents),
+        "escalate": EscalateForm(
+            departments=selectors.departments_for(user=user),
+            agents=agents,
+            departments_of=departments_of,
+        ),
         "pend": ReasonForm(initial=version),
         "hold": ReasonForm(initial=version),
         "resume": VersionForm(initial=version),
@@ -184,8 +189,8 @@ def _render_ticket(
     for name, form in (bound or {}).items():
         page_forms[name] = with_current_version(form, ticket)
     thread = selectors.ticket_thread_page(user=user, ticket=ticket)
-    me = next((agent for agent in agents if agent.pk == user.pk), None)
-    member_of = frozenset(d.pk for d in me.departments.all()) if me is not None else None
+    mine = departments_of.get(user.pk)
+    member_of = frozenset(d.pk for d in mine) if mine is not None else None
     context: dict[str, Any] = {
         "ticket": ticket,
         "tags": list(ticket.tags.all()),
