@@ -296,3 +296,33 @@ def test_entries_list_their_attachments(client, desk):
             "size": 4,
         }
     ]
+
+
+def test_the_thread_is_rendered_exactly_as_its_schema_dumps_it(client, desk):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from ninja.responses import NinjaJSONEncoder
+
+    from helpline.api.v1 import presenters
+    from helpline.api.v1.schemas import EntryList, EntryOut
+
+    ticket = long_thread(desk, 2)
+    upload = SimpleUploadedFile("log.txt", b"boom", content_type="text/plain")
+    services.ticket_reply(actor=desk.customer, ticket=ticket, body="Log", attachments=[upload])
+    ThreadEntry.objects.filter(ticket=ticket, body="reply 0").update(author=None)
+
+    response = client.get(f"{API}/tickets/{ticket.number}/messages", **bearer(desk.l1))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    # The plain data is what the schema dumps, key for key and in order ...
+    entries = ThreadEntry.objects.filter(ticket=ticket).exclude(kind=EntryKind.EVENT)
+    for entry in entries.select_related("author").prefetch_related("attachments"):
+        data = presenters.entry_data(entry)
+        assert json.dumps(data, cls=NinjaJSONEncoder) == json.dumps(
+            EntryOut.model_validate(data).model_dump(), cls=NinjaJSONEncoder
+        )
+    # ... so the response is the one django-ninja would render from the schema.
+    schema = EntryList.model_validate(response.json())
+    assert response.content.decode() == json.dumps(schema.model_dump(), cls=NinjaJSONEncoder)
+    assert any(item.author is None for item in schema.items)
+    assert any(item.attachments for item in schema.items)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 
 from helpline.api.v1 import presenters
@@ -29,7 +29,7 @@ def message_list(
         int | None,
         Query(description=f"The newest this-many entries (1 to {selectors.MAX_THREAD_PAGE})."),
     ] = None,
-) -> EntryList:
+) -> HttpResponse:
     """The thread as the caller may see it, oldest first: customers never get internal notes.
 
     Without ``before`` and ``limit``, the whole thread. With them, the newest ``limit``
@@ -38,19 +38,18 @@ def message_list(
     user = caller(request)
     ticket = access.access_ticket(user, number, related=False)
     if before is None and limit is None:
-        entries = selectors.ticket_entries(user=user, ticket=ticket)
-        return EntryList.model_construct(
-            items=[presenters.entry(entry) for entry in entries], earlier=0
+        entries, earlier = selectors.ticket_entries(user=user, ticket=ticket), 0
+    else:
+        page = selectors.ticket_thread_page(
+            user=user,
+            ticket=ticket,
+            before=before,
+            limit=selectors.THREAD_PAGE if limit is None else limit,
         )
-    page = selectors.ticket_thread_page(
-        user=user,
-        ticket=ticket,
-        before=before,
-        limit=selectors.THREAD_PAGE if limit is None else limit,
-    )
-    return EntryList.model_construct(
-        items=[presenters.entry(entry) for entry in page.entries], earlier=page.earlier
-    )
+        entries, earlier = page.entries, page.earlier
+    # An EntryList, as plain data (see presenters.entry_data).
+    items = [presenters.entry_data(entry) for entry in entries]
+    return presenters.rendered(request, {"items": items, "earlier": earlier})
 
 
 @router.post(f"/tickets/{TICKET}/messages", response={201: EntryOut, **ERRORS})
