@@ -112,6 +112,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend, with writers queued on a file lock (see helpline/core/sqlite/base.py).
+    DATABASES["default"]["ENGINE"] = "helpline.core.sqlite"
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue on busy_timeout
@@ -123,7 +125,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             " PRAGMA busy_timeout=20000; PRAGMA cache_size=-20000; PRAGMA temp_store=MEMORY;"
         ),
     }
-    DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get("TEST_SQLITE_NAME")
+    # Tests run in memory unless TEST_SQLITE_NAME names a file. Named, not left to Django's
+    # default: pytest-django recognises SQLite by Django's own ENGINE only.
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = (
+        os.environ.get("TEST_SQLITE_NAME") or ":memory:"
+    )
 # PostgreSQL without JIT: it compiles a query whose estimated cost is high, and a keyset or
 # search query with a LIMIT over a filtered index walk is estimated far above what it reads. At
 # 1M tickets a phrase search spent 608 of its 673 ms compiling (bench/results/2026-11-26-c.md).
