@@ -114,7 +114,9 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Django's backend, with writers queued on a file lock (see helpline/core/sqlite/base.py).
     DATABASES["default"]["ENGINE"] = "helpline.core.sqlite"
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Connections are kept (DB_CONN_MAX_AGE) as on PostgreSQL: opening one costs SQLite a read
+    # of the whole schema and the PRAGMAs below, and empties its page cache (at 100k tickets,
+    # server CPU per ticket detail 15.7 -> 7.6 ms, per queue page 30.5 -> 23.6 ms).
     DATABASES["default"]["OPTIONS"] = {
         # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue on busy_timeout
         # instead of failing with "database is locked" when a read transaction upgrades.
