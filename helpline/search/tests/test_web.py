@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import re
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -360,3 +361,24 @@ def test_the_queue_with_a_view_costs_the_same_queries_for_more_rows(
 
     assert response.status_code == 200
     assert len(numbers_in(response.content.decode())) == 25
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin", "America/St_Johns", "Asia/Kathmandu"])
+def test_a_queue_time_cell_reads_as_djangos_date_formats(zone):
+    from django.utils import dateformat, timezone, translation
+
+    from helpline.web.templatetags.desk_queue import _time
+
+    moments = [
+        datetime.datetime(2026, month, 9, 7, 5, 3, 120, tzinfo=datetime.UTC)
+        for month in range(1, 13)
+    ]
+    # Berlin's clock change
+    moments.append(datetime.datetime(2026, 3, 29, 1, 30, tzinfo=datetime.UTC))
+    with timezone.override(zone), translation.override("de"):
+        for moment in moments:
+            local = timezone.localtime(moment)
+            assert _time(moment) == (
+                f'<time datetime="{dateformat.format(local, "c")}">'
+                f"{dateformat.format(local, 'j M, H:i')}</time>"
+            )
