@@ -138,6 +138,9 @@ class Ticket(models.Model):
             # Queue views: a department's tickets in a status, newest first.
             models.Index(fields=["department", "status", "-id"], name="ticket_dept_status"),
             models.Index(fields=["assignee", "status", "-id"], name="ticket_assignee_status"),
+            # An agent's tickets outside their departments (access.ticket_scope), read from the
+            # index alone: through the foreign key's index it read every ticket they ever had.
+            models.Index(fields=["assignee", "department", "id"], name="ticket_assignee_dept"),
             models.Index(fields=["requester", "-id"], name="ticket_requester"),
             models.Index(fields=["status", "status_changed_at"], name="ticket_status_age"),
             # Queue sorts (helpline.search.ordering) within a department or assignee queue,

@@ -6,78 +6,87 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('directory', '0002_sla_policy_and_pending_days'),
-        ('sla', '0001_initial'),
-        ('tickets', '0002_seed_counter_and_matrix'),
+        ("accounts", "0001_initial"),
+        ("directory", "0002_sla_policy_and_pending_days"),
+        ("sla", "0001_initial"),
+        ("tickets", "0002_seed_counter_and_matrix"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='ticket',
-            name='awaiting_reply_since',
+            model_name="ticket",
+            name="awaiting_reply_since",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='first_response_due_at',
+            model_name="ticket",
+            name="first_response_due_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='first_response_state',
+            model_name="ticket",
+            name="first_response_state",
             field=models.CharField(blank=True, max_length=10),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='next_response_due_at',
+            model_name="ticket",
+            name="next_response_due_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='next_response_state',
+            model_name="ticket",
+            name="next_response_state",
             field=models.CharField(blank=True, max_length=10),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='pending_reminded_at',
+            model_name="ticket",
+            name="pending_reminded_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='resolution_due_at',
+            model_name="ticket",
+            name="resolution_due_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='resolution_state',
+            model_name="ticket",
+            name="resolution_state",
             field=models.CharField(blank=True, max_length=10),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='sla_next_check_at',
+            model_name="ticket",
+            name="sla_next_check_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='sla_paused_minutes',
+            model_name="ticket",
+            name="sla_paused_minutes",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='sla_paused_since',
+            model_name="ticket",
+            name="sla_paused_since",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='sla_policy',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='sla.policy'),
+            model_name="ticket",
+            name="sla_policy",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="sla.policy",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('sla_next_check_at__isnull', False)), fields=['sla_next_check_at'], name='ticket_sla_check'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(("sla_next_check_at__isnull", False)),
+                fields=["sla_next_check_at"],
+                name="ticket_sla_check",
+            ),
         ),
     ]
