@@ -363,11 +363,13 @@ def test_the_queue_with_a_view_costs_the_same_queries_for_more_rows(
     assert len(numbers_in(response.content.decode())) == 25
 
 
+@pytest.mark.parametrize("format", ["j M, H:i", "j M Y, H:i", "D j M, H:i T"])
 @pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin", "America/St_Johns", "Asia/Kathmandu"])
-def test_a_queue_time_cell_reads_as_djangos_date_formats(zone):
-    from django.utils import dateformat, timezone, translation
+def test_a_time_element_reads_as_djangos_date_filter(zone, format):
+    from django.template import Context, Template
+    from django.utils import timezone, translation
 
-    from helpline.web.templatetags.desk_queue import _time
+    from helpline.web.templatetags.helpline_web import time_element
 
     moments = [
         datetime.datetime(2026, month, 9, 7, 5, 3, 120, tzinfo=datetime.UTC)
@@ -375,10 +377,8 @@ def test_a_queue_time_cell_reads_as_djangos_date_formats(zone):
     ]
     # Berlin's clock change
     moments.append(datetime.datetime(2026, 3, 29, 1, 30, tzinfo=datetime.UTC))
+    template = Template("<time datetime=\"{{ m|date:'c' }}\">{{ m|date:format }}</time>")
     with timezone.override(zone), translation.override("de"):
         for moment in moments:
-            local = timezone.localtime(moment)
-            assert _time(moment) == (
-                f'<time datetime="{dateformat.format(local, "c")}">'
-                f"{dateformat.format(local, 'j M, H:i')}</time>"
-            )
+            expected = template.render(Context({"m": moment, "format": format}))
+            assert time_element(moment, format) == expected

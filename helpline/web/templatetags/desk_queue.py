@@ -15,7 +15,6 @@ from datetime import datetime
 from django import template
 from django.urls import reverse
 from django.utils import dateformat, timezone
-from django.utils.dates import MONTHS_3
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -23,6 +22,7 @@ from helpline.core import clock
 from helpline.sla import selectors as sla_selectors
 from helpline.tickets.models import Ticket
 from helpline.tickets.states import Status
+from helpline.web.templatetags.helpline_web import time_element
 
 register = template.Library()
 
@@ -40,15 +40,7 @@ class _Row:
 
 
 def _time(moment: datetime) -> SafeString:
-    """``<time>`` with the ``c`` and ``j M, H:i`` date formats of ``moment`` in the active
-    time zone, written out: 30 µs a cell, where Django's ``dateformat`` took 85."""
-    local = timezone.localtime(moment)
-    month = str(MONTHS_3[local.month]).title()  # "M", translated
-    return format_html(
-        '<time datetime="{}">{}</time>',
-        local.isoformat(),  # "c"
-        f"{local.day} {month}, {local.hour:02d}:{local.minute:02d}",
-    )
+    return time_element(moment, "j M, H:i")
 
 
 def sla_badge(ticket: Ticket, sla: sla_selectors.TicketSla) -> SafeString:
