@@ -27,6 +27,8 @@ from __future__ import annotations
 import fcntl
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db.backends.sqlite3 import base
@@ -130,23 +132,26 @@ class LockingCursorWrapper(base.SQLiteCursorWrapper):
     write_lock: WriteLock | None = None
 
     def execute(self, query: str, params: Any = None) -> Any:
-        lock = self.write_lock
-        if lock is None or lock.held or self.connection.in_transaction or not _writes(query):
+        if not _writes(query):
             return super().execute(query, params)
-        lock.acquire()  # one statement, its own transaction
-        try:
+        with self._statement_lock():
             return super().execute(query, params)
-        finally:
-            if not self.connection.in_transaction:
-                lock.release()
 
     def executemany(self, query: str, param_list: Any) -> Any:
+        with self._statement_lock():
+            return super().executemany(query, param_list)
+
+    @contextmanager
+    def _statement_lock(self) -> Iterator[None]:
+        """The write lock around one statement run outside a transaction (its own
+        transaction); inside one, the transaction already holds it."""
         lock = self.write_lock
         if lock is None or lock.held or self.connection.in_transaction:
-            return super().executemany(query, param_list)
+            yield
+            return
         lock.acquire()
         try:
-            return super().executemany(query, param_list)
+            yield
         finally:
             if not self.connection.in_transaction:
                 lock.release()
