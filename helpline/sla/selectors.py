@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 
+from helpline.core.configcache import ConfigCache
 from helpline.sla import engine
 from helpline.sla.calendar import BusinessCalendar, business_minutes_between
 from helpline.sla.models import Calendar, Policy, Target
@@ -127,9 +128,35 @@ def _far_future() -> datetime:
     return datetime.max.replace(tzinfo=UTC)
 
 
+def _load_policies() -> tuple[dict[int, Policy], int | None]:
+    """Every policy with its calendar and targets, and the default policy's id."""
+    policies = {
+        policy.pk: policy
+        for policy in Policy.objects.select_related("calendar").prefetch_related("targets")
+    }
+    default = Policy.objects.filter(is_default=True).values_list("pk", flat=True).first()
+    return policies, default
+
+
+_policies = ConfigCache("sla-policies", _load_policies, models=[Policy, Calendar, Target])
+
+
+def cached_policies() -> tuple[dict[int, Policy], int | None]:
+    """Every policy by id, with its calendar and targets, and the default policy's id, from
+    the per-process configuration cache (``helpline.core.configcache``). The instances are
+    shared: read them, never change them."""
+    return _policies.get()
+
+
+def forget_policies() -> None:
+    """Drop the cached policies (one was created in another process since they were read)."""
+    _policies.clear()
+
+
 class PolicyCache:
-    """The policies and their business calendars, read once and reused for every ticket of a
-    page. Build one per request (``for_request``)."""
+    """The policies and their business calendars for every ticket of a page, from the
+    per-process configuration cache (``cached_policies``). Build one per request
+    (``for_request``), so that a page reads one set of policies."""
 
     def __init__(self) -> None:
         self._policies: dict[int, Policy] | None = None
@@ -145,14 +172,18 @@ class PolicyCache:
 
     def policies(self) -> dict[int, Policy]:
         if self._policies is None:
-            policies = Policy.objects.select_related("calendar").order_by("name")
-            self._policies = {policy.pk: policy for policy in policies}
+            self._policies = cached_policies()[0]
         return self._policies
 
     def get(self, policy_id: int | None) -> Policy | None:
         if policy_id is None:
             return None
-        return self.policies().get(policy_id)
+        policy = self.policies().get(policy_id)
+        if policy is None:  # created in another process since the cache was filled
+            forget_policies()
+            self._policies = None
+            policy = self.policies().get(policy_id)
+        return policy
 
 
 def ticket_sla(ticket: Ticket, *, now: datetime, policies: PolicyCache) -> TicketSla:

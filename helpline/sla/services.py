@@ -15,9 +15,8 @@ from django.db import connection, transaction
 
 from helpline.audit.services import audit_record
 from helpline.core import batchsql
-from helpline.core.configcache import ConfigCache
 from helpline.core.errors import PermissionDenied, ValidationFailed
-from helpline.sla import engine
+from helpline.sla import engine, selectors
 from helpline.sla.models import Calendar, NextCheck, Policy, Target
 from helpline.tickets.models import Ticket
 from helpline.tickets.states import Priority, Status
@@ -37,29 +36,16 @@ class SlaEvent:
     state: engine.TargetState
 
 
-def _load_policies() -> tuple[dict[int, Policy], int | None]:
-    """Every policy with its calendar and targets, and the default policy's id."""
-    policies = {
-        policy.pk: policy
-        for policy in Policy.objects.select_related("calendar").prefetch_related("targets")
-    }
-    default = Policy.objects.filter(is_default=True).values_list("pk", flat=True).first()
-    return policies, default
-
-
-_policies = ConfigCache("sla-policies", _load_policies, models=[Policy, Calendar, Target])
-
-
 def cached_policy(policy_id: int | None) -> Policy | None:
     """The policy with ``policy_id``, with its calendar and targets, from the per-process
     configuration cache (one query set when it is cold; see ``helpline.core.configcache``).
     The instance is shared: read it, never change it."""
     if policy_id is None:
         return None
-    policy = _policies.get()[0].get(policy_id)
+    policy = selectors.cached_policies()[0].get(policy_id)
     if policy is None:  # created in another process since the cache was filled
-        _policies.clear()
-        policy = _policies.get()[0].get(policy_id)
+        selectors.forget_policies()
+        policy = selectors.cached_policies()[0].get(policy_id)
     return policy
 
 
@@ -69,7 +55,7 @@ def policy_for(ticket: Ticket) -> Policy | None:
         return cached_policy(ticket.help_topic.sla_policy_id)
     if ticket.department.sla_policy_id:
         return cached_policy(ticket.department.sla_policy_id)
-    return cached_policy(_policies.get()[1])
+    return cached_policy(selectors.cached_policies()[1])
 
 
 def clock_stopped(status: str, policy: Policy) -> bool:

@@ -20,6 +20,7 @@ from django.db.models.expressions import RawSQL
 
 from helpline.accounts.models import Role, User
 from helpline.audit.models import AuditEvent
+from helpline.core.configcache import ConfigCache
 from helpline.core.errors import PermissionDenied, ValidationFailed
 from helpline.core.rows import RowReader, set_prefetched
 from helpline.directory.models import Department, DepartmentMembership, HelpTopic
@@ -308,7 +309,18 @@ def ticket_events(*, user: User, ticket: Ticket) -> list[AuditEvent]:
 
 
 def departments_for(*, user: User) -> list[Department]:
-    return list(Department.objects.filter(is_active=True).order_by("name"))
+    """The active departments by name (cached configuration: the instances are shared, read
+    them and do not change them; see ``helpline.core.configcache``)."""
+    return list(_active_departments.get())
+
+
+def _load_active_departments() -> tuple[Department, ...]:
+    return tuple(Department.objects.filter(is_active=True).order_by("name"))
+
+
+_active_departments = ConfigCache(
+    "active-departments", _load_active_departments, models=[Department]
+)
 
 
 def help_topics_for(*, user: User) -> list[HelpTopic]:
@@ -319,22 +331,52 @@ def help_topics_for(*, user: User) -> list[HelpTopic]:
     return list(topics.order_by("order", "name"))
 
 
+@dataclass(frozen=True)
+class Roster:
+    """The support team: active agents and admins by level and name, each with
+    ``departments`` loaded (by name, as ``prefetch_related`` gives them), and the same
+    departments by agent id."""
+
+    agents: tuple[User, ...]
+    departments_of: dict[int, tuple[Department, ...]]
+
+    def of_department(self, department_id: int) -> list[User]:
+        return [
+            agent
+            for agent in self.agents
+            if any(d.pk == department_id for d in self.departments_of[agent.pk])
+        ]
+
+
+def agent_roster() -> Roster:
+    """The support team, kept per process like configuration (``helpline.core.configcache``):
+    a save of a user, a membership or a department clears it, and other processes read it
+    again within ``CONFIG_CACHE_SECONDS``. The instances are shared between requests: read
+    them, never change them. Whoever acts on an agent (assign, escalate) is checked again by
+    the service, under the ticket's row lock, against the database."""
+    return _roster.get()
+
+
 def agent_list(*, department_id: int | None = None) -> list[User]:
     """Agents and admins (of ``department_id`` if given), by level and name, each with
-    ``departments`` loaded (by name, as ``prefetch_related`` gives them): two queries whatever
-    the count. Written once (``core.rows``): the ORM spent ~15 ms on a desk of 73 agents,
-    building a Department for each membership, on every ticket page."""
-    roles = (Role.AGENT.value, Role.ADMIN.value)
+    ``departments`` loaded: ``agent_roster``'s shared instances, read them only."""
+    roster = agent_roster()
     if department_id is None:
-        agents = _AGENTS_READ.all(*roles)
-    else:
-        agents = _DEPARTMENT_AGENTS_READ.all(*roles, department_id)
+        return list(roster.agents)
+    return roster.of_department(department_id)
+
+
+def _load_roster() -> Roster:
+    """Two queries written once (``core.rows``): the ORM spent ~15 ms on a desk of 73 agents,
+    building a Department for each membership."""
+    agents = _AGENTS_READ.all(Role.AGENT.value, Role.ADMIN.value)
     departments: dict[int, list[Department]] = {agent.pk: [] for agent in agents}
     for membership in _MEMBERSHIPS_READ.in_keys(list(departments)):
         departments[membership.user_id].append(membership.department)
+    departments_of = {pk: tuple(sorted(found, key=_by_name)) for pk, found in departments.items()}
     for agent in agents:
-        set_prefetched(agent, "departments", sorted(departments[agent.pk], key=_by_name))
-    return agents
+        set_prefetched(agent, "departments", list(departments_of[agent.pk]))
+    return Roster(agents=tuple(agents), departments_of=departments_of)
 
 
 def _by_name(department: Department) -> str:
@@ -344,12 +386,7 @@ def _by_name(department: Department) -> str:
 _AGENT_WHERE = "t.role IN (%s, %s) AND t.is_active"
 _AGENT_ORDER = "t.support_level, t.name, t.id"
 _AGENTS_READ = RowReader(User, _AGENT_WHERE, order=_AGENT_ORDER)
-_DEPARTMENT_AGENTS_READ = RowReader(
-    User,
-    f"{_AGENT_WHERE} AND t.id IN (SELECT m.user_id FROM "
-    f"{DepartmentMembership._meta.db_table} m WHERE m.department_id = %s)",
-    order=_AGENT_ORDER,
-)
 _MEMBERSHIPS_READ = RowReader(
     DepartmentMembership, "t.user_id IN ({keys})", related=("department",)
 )
+_roster = ConfigCache("agent-roster", _load_roster, models=[User, DepartmentMembership, Department])

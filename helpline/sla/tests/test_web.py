@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from helpline.audit.models import AuditEvent
+from helpline.core import configcache
 from helpline.sla.tests.steps import cph, fresh, policy_with
 from helpline.tickets import services
 
@@ -77,7 +78,9 @@ def test_a_passed_due_time_shows_breached_before_the_sweep_runs(client, desk, ti
     assert "1 h overdue" in page
 
 
-def test_the_sla_card_costs_one_query_however_many_policies_exist(client, desk):
+def test_the_sla_card_reads_the_policies_in_a_fixed_number_of_queries_and_then_from_the_cache(
+    client, desk
+):
     ticket = desk.ticket()
     client.force_login(desk.l1)
     client.get(f"/desk/tickets/{ticket.number}/")
@@ -86,11 +89,17 @@ def test_the_sla_card_costs_one_query_however_many_policies_exist(client, desk):
         client.get(f"/desk/tickets/{ticket.number}/")
     for n in range(8):
         policy_with(f"Policy {n}")
+    with CaptureQueriesContext(connection) as reread:  # the saves cleared the cache
+        client.get(f"/desk/tickets/{ticket.number}/")
     with CaptureQueriesContext(connection) as many:
         response = client.get(f"/desk/tickets/{ticket.number}/")
 
+    def sla_queries(queries: CaptureQueriesContext) -> int:
+        return len([q for q in queries.captured_queries if 'FROM "sla_' in q["sql"]])
+
     assert len(many) == len(few)
-    assert len([q for q in many.captured_queries if 'FROM "sla_' in q["sql"]]) == 1
+    assert sla_queries(few) == sla_queries(many) == 0
+    assert sla_queries(reread) == 3  # the policies, their targets, the default's id
     assert response.content.count(b"<option value=") >= 9
 
 
@@ -159,18 +168,20 @@ def test_the_queue_shows_paused_for_a_pending_ticket(client, desk, time_machine)
     assert '<span class="sla-badge sla-paused"' in page
 
 
-def test_the_queue_reads_the_policies_once_for_all_its_badges(client, desk):
+def test_the_queue_reads_the_policies_once_for_all_its_badges_from_a_cold_cache(client, desk):
     other = policy_with("Other")
     for n in range(30):
         ticket = desk.ticket(subject=f"Ticket {n}")
         if n % 2:
             services.ticket_set_sla_policy(actor=desk.l1, ticket=ticket, policy=other, reason="x")
     client.force_login(desk.l1)
+    configcache.clear_all()
 
     with CaptureQueriesContext(connection) as queries:
         response = client.get("/desk/?queue=all")
 
-    assert len([q for q in queries.captured_queries if 'FROM "sla_' in q["sql"]]) == 1
+    # the policies, their targets and the default's id, read once for every badge
+    assert len([q for q in queries.captured_queries if 'FROM "sla_' in q["sql"]]) == 3
     assert response.content.count(b'class="sla-badge sla-ok"') == 25
 
 

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from helpline import factories
 from helpline.accounts.models import Role, User
 from helpline.core.errors import PermissionDenied, ValidationFailed
+from helpline.directory.models import DepartmentMembership
 from helpline.tickets import selectors, services
 from helpline.tickets.models import Attachment, EntryKind
 from helpline.tickets.tests.scenarios import ticket_in
@@ -320,3 +321,32 @@ def test_agent_list_gives_what_the_orm_gives_with_departments_loaded(desk, which
     assert agents == expected
     assert departments == {agent.pk: list(agent.departments.all()) for agent in expected}
     assert [d.name for d in departments[both.pk]] == ["Helpdesk", "Network"]  # by name
+
+
+def test_the_agent_roster_is_read_once_and_then_served_without_a_query(desk):
+    first = selectors.agent_list()
+
+    with CaptureQueriesContext(connection) as queries:
+        again = selectors.agent_list(department_id=desk.department.pk)
+        roster = selectors.agent_roster()
+
+    assert len(queries) == 0
+    assert again == [a for a in first if desk.department in roster.departments_of[a.pk]]
+    assert roster.agents == tuple(first)
+
+
+def test_a_membership_or_an_agent_changed_in_this_process_is_seen_at_once(desk):
+    newcomer = factories.agent(departments=[desk.other_department], name="Newcomer")
+    selectors.agent_list()
+
+    DepartmentMembership.objects.create(user=newcomer, department=desk.department)
+    assert newcomer in selectors.agent_list(department_id=desk.department.pk)
+    assert [d.name for d in selectors.agent_roster().departments_of[newcomer.pk]] == [
+        "Helpdesk",
+        "Network",
+    ]
+
+    newcomer.is_active = False
+    newcomer.save()
+    assert newcomer not in selectors.agent_list()
+    assert newcomer.pk not in selectors.agent_roster().departments_of

@@ -158,25 +158,23 @@ def _render_ticket(
     status: int = 200,
 ) -> HttpResponse:
     """The agent's ticket page in a fixed number of queries: the newest THREAD_PAGE entries
-    (older ones load on demand, ``ticket_thread``) and one agent list for both the assign
-    and escalate forms, which also gives the agent's own departments."""
+    (older ones load on demand, ``ticket_thread``) and the support roster (kept per process)
+    for both the assign and escalate forms, which also gives the agent's own departments."""
     user = request_user(request)
     version = {"version": ticket.version}
-    agents = selectors.agent_list()
-    departments_of = {agent.pk: list(agent.departments.all()) for agent in agents}
-    department_agents = [
-        agent
-        for agent in agents
-        if any(d.pk == ticket.department_id for d in departments_of[agent.pk])
-    ]
+    roster = selectors.agent_roster()
+    departments_of = roster.departments_of
     page_forms: dict[str, forms.Form] = {
         "reply": ReplyForm(),
         "note": NoteForm(),
         "take": forms.Form(),
-        "assign": AssignForm(agents=department_agents, initial={"assignee": ticket.assignee_id}),
+        "assign": AssignForm(
+            agents=roster.of_department(ticket.department_id),
+            initial={"assignee": ticket.assignee_id},
+        ),
         "escalate": EscalateForm(
             departments=selectors.departments_for(user=user),
-            agents=agents,
+            agents=roster.agents,
             departments_of=departments_of,
         ),
         "pend": ReasonForm(initial=version),
