@@ -10,7 +10,8 @@ mail. ``ConfigCache`` keeps such a value in the process:
 - other processes (web workers, the task worker) see an admin's change within ``seconds``
   (default ``HELPLINE_CONFIG_CACHE_SECONDS``, 10 s); ``0`` turns the caches off.
 
-Only configuration belongs here, never tickets or anything a user works on. Tests clear every
+Only configuration belongs here (the support roster counts: who the agents are and which
+departments they serve), never tickets or anything a user works on. Tests clear every
 cache before each test (``clear_all``), so a value from a rolled-back test never leaks.
 """
 
