@@ -28,12 +28,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import DatabaseError, connections
-from django.db.models import NOT_PROVIDED, Field, ForeignKey, Model
+from django.db.models import NOT_PROVIDED, Field, ForeignKey, Model, QuerySet
 from django.db.models.base import ModelState
 from django.db.models.fields.files import FileDescriptor
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
 from django.db.models.query_utils import DeferredAttribute
 from django.db.models.signals import post_init, post_save, pre_init, pre_save
+from django.db.models.sql import Query
 
 type Converter = Callable[[Any, Any, Any], Any]
 
@@ -247,13 +248,66 @@ def _init_receivers(model: type[Model]) -> bool:
 
 def set_prefetched(instance: Model, name: str, objects: list[Any]) -> None:
     """Give ``instance`` the many-to-many or reverse relation ``name`` as ``prefetch_related``
-    leaves it: ``instance.<name>.all()`` returns ``objects`` with no query."""
-    manager = getattr(instance, name)
-    queryset = manager.get_queryset()
+    leaves it: ``instance.<name>.all()`` returns ``objects`` with no query.
+
+    Django stores the relation's own queryset, filtered to the instance, with the rows in its
+    cache; building that filter cost ~0.1 ms per instance, 2-3 ms on a page of tickets. This
+    stores a queryset that holds the rows and builds the relation's filter only when something
+    asks for its query (``filter``, ``order_by``, ``iterator``, ``update``...), so that it
+    answers as the stored one of ``prefetch_related`` would."""
+    relation = _relations.get((type(instance), name))
+    if relation is None:
+        manager = getattr(instance, name)
+        relation = _relations[(type(instance), name)] = (manager.model, manager.prefetch_cache_name)
+    model, cache_name = relation
+    queryset = _PrefetchedRows(model=model, query=_NOT_BUILT)
+    queryset._relation = (instance, name)
     queryset._result_cache = objects
     queryset._prefetch_done = True
     cache = instance.__dict__.setdefault("_prefetched_objects_cache", {})
-    cache[manager.prefetch_cache_name] = queryset
+    cache[cache_name] = queryset
+
+
+def prefetched(instance: Model, name: str) -> list[Any]:
+    """``list(instance.<name>.all())``, without building the related manager when the rows
+    were prefetched (by ``set_prefetched`` or ``prefetch_related``). The list may be the
+    cache's own: read it, do not change it."""
+    relation = _relations.get((type(instance), name))
+    cache = instance.__dict__.get("_prefetched_objects_cache")
+    if relation is not None and cache is not None:
+        queryset = cache.get(relation[1])
+        if queryset is not None and queryset._result_cache is not None:
+            return queryset._result_cache  # type: ignore[no-any-return]
+    return list(getattr(instance, name).all())
+
+
+_relations: dict[tuple[type[Model], str], tuple[type[Model], str]] = {}
+_NOT_BUILT: Any = object()  # stands for the query until _PrefetchedRows.query builds it
+
+
+class _PrefetchedRows(QuerySet[Any]):
+    """The queryset ``set_prefetched`` stores: the rows, and the relation's query built the
+    first time it is asked for (thread-safe enough: two threads build the same query)."""
+
+    _relation: tuple[Model, str] | None = None
+
+    @property
+    def query(self) -> Query:
+        if self._relation is not None:
+            instance, name = self._relation
+            manager = getattr(instance, name)
+            # the manager's get_queryset() would return this one, from the cache
+            own = manager._apply_rel_filters(super(type(manager), manager).get_queryset())
+            self._query = own.query
+            self._db = own._db
+            self._hints = own._hints
+            self._known_related_objects = own._known_related_objects
+            self._relation = None
+        return QuerySet.query.fget(self)  # type: ignore[attr-defined,no-any-return]
+
+    @query.setter
+    def query(self, value: Query) -> None:
+        QuerySet.query.fset(self, value)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from helpline.api.v1.schemas import (
     TicketOut,
 )
 from helpline.audit.models import AuditEvent
+from helpline.core.rows import prefetched
 from helpline.directory.models import HelpTopic
 from helpline.sla.selectors import policy_name
 from helpline.tickets.models import Attachment, ThreadEntry, Ticket
@@ -84,7 +85,7 @@ def ticket(ticket: Ticket, *, allowed_actions: list[str]) -> TicketOut:
         impact=ticket.impact,
         urgency=ticket.urgency,
         category=ref(ticket.category),
-        tags=sorted(tag.name for tag in ticket.tags.all()),
+        tags=sorted(tag.name for tag in prefetched(ticket, "tags")),
         department=Ref.model_construct(id=ticket.department.pk, name=ticket.department.name),
         team=ref(ticket.team),
         assignee=(
@@ -216,6 +217,8 @@ def agent(user: User, *, now: datetime) -> AgentOut:
         name=user.display_name,
         email=user.email,
         support_level=user.support_level,
-        departments=[Ref.model_construct(id=d.pk, name=d.name) for d in user.departments.all()],
+        departments=[
+            Ref.model_construct(id=d.pk, name=d.name) for d in prefetched(user, "departments")
+        ],
         available=user.is_available_at(now),
     )

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import Count
+from django.db.models.functions import Upper
 from django.db.models.signals import post_init, pre_save
 from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 
 from helpline.audit.models import AuditEvent
-from helpline.core.rows import RowReader, insert, set_prefetched, update
+from helpline.core.rows import RowReader, insert, prefetched, set_prefetched, update
 from helpline.directory.models import Department, Tag
 from helpline.factories import Desk
 from helpline.tickets.models import Ticket
@@ -251,6 +253,42 @@ def test_set_prefetched_answers_all_without_a_query_and_a_filter_still_asks_the_
     assert len(queries) == 0
     # A narrower query is the relation's, as after prefetch_related: not every tag named so.
     assert list(read.tags.filter(name="wifi")) == []
+
+
+def test_set_prefetched_rows_answer_every_read_as_the_relation_would() -> None:
+    desk = Desk()
+    ticket, other = desk.ticket(), desk.ticket()
+    vpn, wifi, lan = (Tag.objects.create(name=name) for name in ("vpn", "wifi", "lan"))
+    ticket.tags.add(vpn, wifi)
+    other.tags.add(lan, vpn)
+    read = Ticket.objects.get(pk=ticket.pk)
+    set_prefetched(read, "tags", [vpn, wifi])
+
+    with CaptureQueriesContext(connection) as queries:
+        stored = read.tags.all()
+        assert (len(stored), stored.count(), stored.exists(), stored[0], stored.first()) == (
+            2,
+            2,
+            True,
+            vpn,
+            vpn,
+        )
+        assert prefetched(read, "tags") == [vpn, wifi]
+    assert len(queries) == 0
+    assert list(read.tags.order_by("-name").values_list("name", flat=True)) == ["wifi", "vpn"]
+    assert [tag.name for tag in read.tags.all().iterator()] == ["vpn", "wifi"]
+    assert read.tags.all().aggregate(n=Count("id")) == {"n": 2}
+    assert read.tags.all().update(name=Upper("name")) == 2
+    assert sorted(Tag.objects.values_list("name", flat=True)) == ["VPN", "WIFI", "lan"]
+
+
+def test_prefetched_reads_the_database_when_nothing_was_prefetched() -> None:
+    desk = Desk()
+    ticket = desk.ticket()
+    vpn = Tag.objects.create(name="vpn")
+    ticket.tags.add(vpn)
+
+    assert prefetched(Ticket.objects.get(pk=ticket.pk), "tags") == [vpn]
 
 
 def test_init_receivers_still_run_for_rows_a_reader_builds() -> None:
