@@ -214,8 +214,9 @@ def test_the_thread_pages_back_from_the_newest_with_before_and_limit(
     pages: list[list[dict[str, Any]]] = []
     path = f"{API}/tickets/{ticket.number}/messages?limit=7"
     while True:
-        # token, the customer's organisation (visibility), ticket, entries, attachments
-        with django_assert_max_num_queries(5):
+        # token, the customer's organisation (visibility), ticket, entries, their count when
+        # the page is full, attachments
+        with django_assert_max_num_queries(6):
             body = client.get(path, **headers).json()
         pages.insert(0, body["items"])
         if not body["earlier"]:

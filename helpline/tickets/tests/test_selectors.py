@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -350,3 +351,43 @@ def test_a_membership_or_an_agent_changed_in_this_process_is_seen_at_once(desk):
     newcomer.save()
     assert newcomer not in selectors.agent_list()
     assert newcomer.pk not in selectors.agent_roster().departments_of
+
+
+def _file(ticket, entry, name):
+    attachment = Attachment(ticket=ticket, entry=entry, filename=name, size=1)
+    attachment.file.save(name, ContentFile(b"x"), save=False)
+    attachment.save()
+    return attachment
+
+
+def test_a_thread_page_gives_the_customer_no_note_and_no_note_file_between_public_ones(desk):
+    ticket = desk.ticket()
+    _file(ticket, None, "ticket.txt")
+    services.ticket_take(actor=desk.l1, ticket=ticket)  # its status event comes first
+    first = services.ticket_reply(actor=desk.l1, ticket=ticket, body="First")
+    note = services.ticket_note(actor=desk.l1, ticket=ticket, body="Secret")
+    last = services.ticket_reply(actor=desk.l1, ticket=ticket, body="Last")
+    for entry, name in ((first, "first.txt"), (note, "secret.txt"), (last, "last.txt")):
+        _file(ticket, entry, name)
+
+    opened = ticket.entries.get(kind=EntryKind.EVENT).body
+
+    def shown(user, **paging):
+        page = selectors.ticket_thread_page(user=user, ticket=ticket, **paging)
+        return (
+            [(e.body, [f.filename for f in e.files]) for e in page.entries],
+            page.earlier,
+            [f.filename for f in page.ticket_files],
+        )
+
+    assert shown(desk.customer) == (
+        [(opened, []), ("First", ["first.txt"]), ("Last", ["last.txt"])],
+        0,
+        ["ticket.txt"],
+    )
+    assert shown(desk.customer, limit=1) == ([("Last", ["last.txt"])], 2, ["ticket.txt"])
+    assert shown(desk.customer, limit=1, before=last.pk)[:2] == ([("First", ["first.txt"])], 1)
+    assert shown(desk.l1, limit=2)[:2] == (
+        [("Secret", ["secret.txt"]), ("Last", ["last.txt"])],
+        2,
+    )
