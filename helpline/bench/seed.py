@@ -169,6 +169,12 @@ def _weighted(pairs: Sequence[tuple[str, int]]) -> tuple[list[str], list[int]]:
     return list(values), cumulative
 
 
+def _default_days(field: str) -> int:
+    default = Department._meta.get_field(field).default
+    assert isinstance(default, int)
+    return default
+
+
 class Generator:
     """Ticket, entry and tag rows as plain tuples in the tables' column order."""
 
@@ -182,6 +188,11 @@ class Generator:
         self.recent = _weighted(RECENT_STATUSES)
         self.old = _weighted(OLD_STATUSES)
         self.priorities = _weighted(PRIORITIES)
+        # The bench departments keep the defaults: as on a desk the worker sweeps every minute,
+        # no resolved ticket is older than the auto-close delay and no pending one is due for
+        # a reminder, so the server's worker has no backlog to sweep while it is measured.
+        self.autoclose = _default_days("autoclose_days") * 86_400
+        self.pending_quiet = _default_days("pending_reminder_days") * 86_400 - 3_600
         self.ticket_columns, self.ticket_defaults = _columns(Ticket)
         self.entry_columns, self.entry_defaults = _columns(ThreadEntry)
         tag_weights = [1.0 / rank for rank in range(1, len(desk.tags) + 1)]
@@ -224,10 +235,16 @@ class Generator:
         resolved = created + 3_600 + int(rng.random() * 716_400) if status in RESOLVED else None
         if resolved is not None:
             resolved = min(resolved, self.now - 60)
+            if status == "resolved" and resolved < self.now - self.autoclose:
+                status = "closed"  # as the auto-close sweep leaves it
         closed = (
-            min(resolved + 3 * 86_400, self.now - 30) if status == "closed" and resolved else None
+            min(resolved + self.autoclose, self.now - 30)
+            if status == "closed" and resolved
+            else None
         )
         changed = resolved or first_response or created
+        if status == "pending":  # pending for less than the reminder delay
+            changed = max(changed, self.now - int(rng.random() * self.pending_quiet))
         description = self.text.words(15, 60)
         row: dict[str, Any] = {
             "id": ticket_id,

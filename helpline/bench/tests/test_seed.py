@@ -15,6 +15,7 @@ from helpline.bench.seed import seed_long_thread, seed_tickets
 from helpline.bench.words import TextSource, Vocabulary
 from helpline.search.selectors import search_tickets
 from helpline.search.services import search_reindex
+from helpline.sla.sweeps import run_sweeps
 from helpline.tickets.models import ThreadEntry, Ticket
 
 
@@ -35,6 +36,17 @@ def test_seed_makes_n_tickets_with_3_to_8_entries_tags_and_sla_due_times():
     open_tickets = Ticket.objects.filter(status="open")
     assert all(t.resolution_due_at and t.first_response_due_at for t in open_tickets)
     assert not Ticket.objects.filter(status="closed", closed_at__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_a_seeded_desk_leaves_the_sweeps_nothing_to_close_resolve_or_remind():
+    seed_tickets(tickets=400, batch_size=100)
+    assert Ticket.objects.filter(status="pending").exists()
+
+    report = run_sweeps()
+
+    assert (report.auto_closed, report.auto_resolved, report.reminders) == (0, 0, 0)
+    assert report.errors == []
 
 
 @pytest.mark.django_db
