@@ -35,13 +35,16 @@ def deliver_outbound(message_id: int) -> bool:
 
 @task()
 def send_ticket_notifications(items: list[list[Any]]) -> int:
-    """:func:`send_ticket_notification` for many ``[event, ticket_id, detail]`` items in one
-    task (the SLA sweep's batch). One failing item is logged and does not stop the others;
+    """:func:`send_ticket_notification` for many ``[event, ticket_id, detail]`` or
+    ``[event, ticket_id, detail, user_id]`` items in one task (the SLA sweep's batch, a new
+    ticket and its assignment). One failing item is logged and does not stop the others;
     returns how many messages went out."""
     sent = 0
-    for event, ticket_id, detail in items:
+    for event, ticket_id, detail, *user in items:
         try:
-            sent += services.notification_send(event=event, ticket_id=ticket_id, detail=detail)
+            sent += services.notification_send(
+                event=event, ticket_id=ticket_id, detail=detail, user_id=user[0] if user else None
+            )
         except Exception:
             log.exception("notification %s for ticket id %s failed", event, ticket_id)
     return sent

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 from django.core import mail
 from django.db import transaction
 
 from helpline import factories
 from helpline.accounts.models import Availability, User
-from helpline.notifications.tasks import send_ticket_notification
+from helpline.notifications.tasks import send_ticket_notification, send_ticket_notifications
 from helpline.tickets import services
 from helpline.tickets.models import Ticket
 from helpline.tickets.tests.scenarios import RESOLUTION, ticket_in
@@ -44,6 +46,31 @@ def test_creation_tells_the_auto_assigned_agent(desk, committed):
     assert _sent() == [
         ([desk.customer.email], f"[#{ticket.number}] We received your request: Printer jams"),
         ([desk.l1.email], f"[#{ticket.number}] Assigned to you: Printer jams"),
+    ]
+
+
+def test_creation_and_its_auto_assignment_are_sent_by_one_task(
+    desk, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        ticket = desk.ticket(subject="Printer jams")
+    tasks = [
+        (c.func.__self__, c.keywords)
+        for c in callbacks
+        if isinstance(c, partial)
+        and getattr(c.func, "__self__", None)
+        in (send_ticket_notification, send_ticket_notifications)
+    ]
+    assert tasks == [
+        (
+            send_ticket_notifications,
+            {
+                "items": [
+                    ["ticket_created", ticket.pk, ""],
+                    ["ticket_assigned", ticket.pk, "", desk.l1.pk],
+                ]
+            },
+        )
     ]
 
 

@@ -151,7 +151,5 @@ def ticket_create(
                 ["status", "priority", "department", "assignee", "support_level", "requester"],
             ),
         )
-        notify.ticket_created(ticket)
-        if agent is not None:
-            notify.ticket_assigned(ticket, agent)
+        notify.ticket_opened(ticket, agent)
     return ticket
