@@ -30,13 +30,19 @@ _MUTED_DASH = mark_safe('<span class="muted">—</span>')
 _PAUSING = (Status.PENDING, Status.ON_HOLD)
 
 
+# What get_FIELD_display gives, without building the dict of choices again for every cell.
+_STATUS_LABELS = dict(Ticket._meta.get_field("status").flatchoices)
+_PRIORITY_LABELS = dict(Ticket._meta.get_field("priority").flatchoices)
+_SENTINEL = 987654321  # a ticket number in the URL reversed once per page
+
+
 class _Row:
     """One ticket being written: its link and SLA, each worked out once."""
 
-    def __init__(self, ticket: Ticket, policies: sla_selectors.PolicyCache) -> None:
+    def __init__(self, ticket: Ticket, policies: sla_selectors.PolicyCache, url: str) -> None:
         self.ticket = ticket
         self.policies = policies
-        self.url = reverse("desk_ticket", args=[ticket.number])
+        self.url = url.replace(str(_SENTINEL), str(ticket.number), 1)
 
 
 def _time(moment: datetime) -> SafeString:
@@ -94,7 +100,7 @@ def _priority(row: _Row) -> SafeString:
     return format_html(
         '<td data-label="Priority"><span class="priority priority-{}">{}</span></td>',
         ticket.priority,
-        ticket.get_priority_display(),  # type: ignore[attr-defined]
+        _PRIORITY_LABELS.get(ticket.priority, ticket.priority),
     )
 
 
@@ -104,7 +110,7 @@ def _status(row: _Row) -> SafeString:
     return format_html(
         '<td data-label="Status"><span class="status status-{}">{}</span> {}</td>',
         ticket.status,
-        ticket.get_status_display(),  # type: ignore[attr-defined]
+        _STATUS_LABELS.get(ticket.status, ticket.status),
         sla_badge(ticket, sla),
     )
 
@@ -157,5 +163,9 @@ def queue_cells(context: template.Context, ticket: Ticket, columns: Sequence[str
     """The ``<td>`` cells of ``ticket`` for ``columns`` (keys of
     ``helpline.search.criteria.COLUMNS``; an unknown key gives no cell). Needs the ticket's
     requester, assignee and department loaded, as the queue selectors give them."""
-    row = _Row(ticket, sla_selectors.PolicyCache.for_request(context.get("request")))
+    page = context.render_context
+    url = page.get("desk_queue_url")
+    if url is None:
+        url = page["desk_queue_url"] = reverse("desk_ticket", args=[_SENTINEL])
+    row = _Row(ticket, sla_selectors.PolicyCache.for_request(context.get("request")), url)
     return mark_safe("".join(CELLS[column](row) for column in columns if column in CELLS))
