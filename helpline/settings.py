@@ -85,6 +85,9 @@ MIDDLEWARE = [
     "helpline.web.middleware.UserTimezoneMiddleware",
 ]
 
+# Django's form renderer, with inputs and textareas written in Python (helpline.web.widgets).
+FORM_RENDERER = "helpline.web.widgets.FormRenderer"
+
 ROOT_URLCONF = "helpline.urls"
 WSGI_APPLICATION = "helpline.wsgi.application"
 
