@@ -109,25 +109,22 @@ def access_ticket(user: User, number: int | str, *, related: bool = True) -> Tic
     except (TypeError, ValueError):
         raise NotFound("no such ticket") from None
     visible = tickets_visible_to(user).filter(number=number)
-    if related:
-        # The ORM compiles only the visibility test; the ticket and its related rows come by
-        # SQL written once (compiling that wide SELECT cost more than running it). The test is
-        # a one-row scalar subquery (numbers are unique): PostgreSQL runs it first, then reads
-        # one row by its key. As ``IN (...)`` it was a semi-join, planned after the seven
-        # joins (more than join_collapse_limit): every ticket joined, 0.2 s at 100k.
-        try:
-            sql, params = visible.order_by().values("id")[:1].query.sql_with_params()
-        except EmptyResultSet:  # a user who may see nothing
-            raise NotFound("no such ticket") from None
-        found = _DETAIL_READ.in_subquery(sql, params)
-        ticket = found[0] if found else None
-    else:
-        ticket = visible.first()
-    if ticket is None:
+    # The ORM compiles only the visibility test; the ticket (and its related rows) come by SQL
+    # written once (compiling that wide SELECT cost more than running it). The test is a
+    # one-row scalar subquery (numbers are unique): PostgreSQL runs it first, then reads one
+    # row by its key. As ``IN (...)`` it was a semi-join, planned after the seven joins (more
+    # than join_collapse_limit): every ticket joined, 0.2 s at 100k.
+    try:
+        sql, params = visible.order_by().values("id")[:1].query.sql_with_params()
+    except EmptyResultSet:  # a user who may see nothing
+        raise NotFound("no such ticket") from None
+    found = (_DETAIL_READ if related else _TICKET_READ).in_subquery(sql, params)
+    if not found:
         raise NotFound("no such ticket")
-    return ticket
+    return found[0]
 
 
+_TICKET_READ = RowReader(Ticket, "t.id = ({keys})")
 _DETAIL_READ = RowReader(
     Ticket,
     "t.id = ({keys})",
