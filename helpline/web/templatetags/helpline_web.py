@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from django import template
+from django.forms import BoundField
 from django.utils import dateformat, timezone
 from django.utils.dates import MONTHS_3
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
@@ -97,3 +98,41 @@ def time_element(moment: datetime, format: str) -> SafeString:
 def time_tag(moment: datetime, format: str) -> SafeString:
     """``{% time_tag entry.created_at "j M Y, H:i" %}``: see ``time_element``."""
     return time_element(moment, format)
+
+
+@register.simple_tag
+def field_row(field: BoundField) -> SafeString:
+    """A form field with its label, help text and errors: the HTML of
+    web/includes/field.html (its reference, held to it by the tests), written in Python
+    because an include cost ~0.2 ms a field and the agent's ticket page has fourteen."""
+    errors = field.errors
+    fieldset = field.use_fieldset
+    label = conditional_escape(field.label)
+    auto_id = field.auto_id
+    parts = [
+        '<div class="field',
+        " has-error" if errors else "",
+        " field-choices" if fieldset else "",
+        '">\n  \n',
+    ]
+    if fieldset:
+        parts.append(
+            f"    <fieldset>\n      <legend>{label}</legend>\n      {field}\n    </fieldset>\n"
+        )
+    else:
+        parts.append(
+            f'    <label for="{conditional_escape(field.id_for_label)}">{label}</label>\n'
+            f"    {field}\n"
+        )
+    parts.append("  \n  ")
+    if field.help_text:
+        named = f' id="{conditional_escape(auto_id)}_helptext"' if auto_id else ""
+        parts.append(f'<small class="help"{named}>{conditional_escape(field.help_text)}</small>')
+    parts.append("\n  ")
+    if errors:
+        named = f' id="{conditional_escape(auto_id)}_error"' if auto_id else ""
+        parts.append(f"<div{named}>")
+        parts.extend(f'<p class="field-error">{conditional_escape(error)}</p>' for error in errors)
+        parts.append("</div>")
+    parts.append("\n</div>\n")
+    return mark_safe("".join(parts))  # every value above went through conditional_escape
