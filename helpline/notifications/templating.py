@@ -7,12 +7,15 @@ default language; then the file under ``notifications/email/<event>_{subject,bod
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.template import Context, Engine, TemplateDoesNotExist, TemplateSyntaxError
+from django.template import Context, Engine, Template, TemplateDoesNotExist, TemplateSyntaxError
 from django.template.base import FilterExpression, Variable
 
+from helpline.core.configcache import ConfigCache
+from helpline.notifications.models import EmailTemplate
 from helpline.notifications.registry import EVENTS, FALLBACK, example_context
 
 # Names a template may use besides the event's variables.
@@ -24,8 +27,14 @@ def _engine() -> Engine:
 
 
 def _render(source: str, context: dict[str, Any], *, html: bool = False) -> str:
-    template = _engine().from_string(source)
-    return template.render(Context(context, autoescape=html))
+    return _compiled(source).render(Context(context, autoescape=html))
+
+
+@lru_cache(maxsize=512)
+def _compiled(source: str) -> Template:
+    """The template of ``source``, compiled once per process (templates render thread-safely;
+    an edited template is a new source)."""
+    return _engine().from_string(source)
 
 
 def _file_sources(event: str) -> tuple[str, str]:
@@ -45,18 +54,20 @@ def default_sources(event: str) -> tuple[str, str, str]:
 
 
 def _row_sources(event: str, language: str) -> tuple[str, str, str] | None:
-    from helpline.notifications.models import EmailTemplate
+    """The admin's template of ``event`` in ``language``, else in the site's language."""
+    rows = _email_templates.get()
+    return rows.get((event, language)) or rows.get((event, settings.LANGUAGE_CODE))
 
-    rows = {
-        row.language: row
-        for row in EmailTemplate.objects.filter(
-            event=event, language__in={language, settings.LANGUAGE_CODE}
-        )
+
+def _load_email_templates() -> dict[tuple[str, str], tuple[str, str, str]]:
+    return {
+        (row.event, row.language): (row.subject, row.text, row.html)
+        for row in EmailTemplate.objects.all()
     }
-    row = rows.get(language) or rows.get(settings.LANGUAGE_CODE)
-    if row is None:
-        return None
-    return row.subject, row.text, row.html
+
+
+# The admin's templates are configuration: kept per process (helpline.core.configcache).
+_email_templates = ConfigCache("email-templates", _load_email_templates, models=[EmailTemplate])
 
 
 def render_template(
