@@ -33,9 +33,19 @@ _caches: list[ConfigCache[Any]] = []
 class ConfigCache[T]:
     """``load()``'s value, kept until a model in ``models`` changes or ``seconds`` pass."""
 
-    def __init__(self, name: str, load: Callable[[], T], *, models: Iterable[type]) -> None:
+    def __init__(
+        self,
+        name: str,
+        load: Callable[[], T],
+        *,
+        models: Iterable[type],
+        ignored_fields: Iterable[str] = (),
+    ) -> None:
+        """``ignored_fields``: a save of only these fields (``update_fields``) keeps the value,
+        for bookkeeping columns the value does not hold (an agent's last login)."""
         self.name = name
         self._load = load
+        self._ignored = frozenset(ignored_fields)
         self._value: T | None = None
         self._loaded_at = 0.0
         self._valid = False
@@ -57,7 +67,10 @@ class ConfigCache[T]:
         self._valid = False
         self._value = None
 
-    def _changed(self, **_: Any) -> None:
+    def _changed(self, **kwargs: Any) -> None:
+        fields = kwargs.get("update_fields")
+        if fields and self._ignored.issuperset(fields):
+            return
         self.clear()
         transaction.on_commit(self.clear)
 

@@ -377,14 +377,24 @@ def _prepare_insert(model: type[Model], using: str) -> _Insert:
     return prepared
 
 
-def update(instance: Model, fields: Sequence[str], *, using: str = "default") -> None:
+def update(
+    instance: Model,
+    fields: Sequence[str],
+    *,
+    using: str = "default",
+    receivers_applied: bool = False,
+) -> None:
     """UPDATE ``fields`` (names, as ``update_fields`` takes them) of a saved ``instance``. Raises
-    DatabaseError when its row is gone, as ``save(update_fields=...)`` does."""
+    DatabaseError when its row is gone, as ``save(update_fields=...)`` does.
+
+    A model with ``pre_save``/``post_save`` receivers is saved by the ORM instead, so that they
+    run, unless the caller says they have nothing to do for these fields
+    (``receivers_applied``)."""
     names = list(dict.fromkeys(fields))
     if not names:
         return
     model = type(instance)
-    if pre_save.has_listeners(model) or post_save.has_listeners(model):
+    if not receivers_applied and (pre_save.has_listeners(model) or post_save.has_listeners(model)):
         instance.save(update_fields=names, using=using)
         return
     connection = connections[using]

@@ -363,6 +363,11 @@ def help_topics_for(*, user: User) -> list[HelpTopic]:
     return list(topics.order_by("order", "name"))
 
 
+# User columns the roster does not show, written on every login and every assignment: a save
+# of only these keeps it (and _assign's update of the turn order tells no receiver).
+ROSTER_IGNORED_FIELDS = frozenset({"last_login", "last_assigned_at"})
+
+
 @dataclass(frozen=True)
 class Roster:
     """The support team: active agents and admins by level and name, each with
@@ -421,4 +426,9 @@ _AGENTS_READ = RowReader(User, _AGENT_WHERE, order=_AGENT_ORDER)
 _MEMBERSHIPS_READ = RowReader(
     DepartmentMembership, "t.user_id IN ({keys})", related=("department",)
 )
-_roster = ConfigCache("agent-roster", _load_roster, models=[User, DepartmentMembership, Department])
+_roster = ConfigCache(
+    "agent-roster",
+    _load_roster,
+    models=[User, DepartmentMembership, Department],
+    ignored_fields=ROSTER_IGNORED_FIELDS,
+)

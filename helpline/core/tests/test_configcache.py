@@ -65,3 +65,21 @@ def test_zero_seconds_turns_the_cache_off(settings: Any) -> None:
         priority_matrix()
 
     assert len(queries) == 1
+
+
+def test_a_save_of_only_ignored_fields_keeps_the_value() -> None:
+    loads: list[int] = []
+    cache = configcache.ConfigCache(
+        "test-ignored",
+        lambda: loads.append(1) or len(loads),
+        models=[PriorityMatrixEntry],
+        ignored_fields={"priority"},
+    )
+    entry = PriorityMatrixEntry.objects.first()
+    assert entry is not None
+    cache.get()
+
+    entry.save(update_fields=["priority"])
+    assert cache.get() == 1
+    entry.save()
+    assert cache.get() == 2

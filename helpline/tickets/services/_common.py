@@ -311,5 +311,7 @@ def _assign(ticket: Ticket, agent: User | None) -> list[str]:
     ticket.assignee = agent
     if agent is not None:  # round robin's turn order
         agent.last_assigned_at = clock.now()
-        rows.update(agent, ["last_assigned_at"])
+        # The only receiver of a user's save is the support roster's cache, which ignores
+        # this column (selectors.ROSTER_IGNORED_FIELDS).
+        rows.update(agent, ["last_assigned_at"], receivers_applied=True)
     return ["assignee"]

@@ -391,3 +391,15 @@ def test_a_thread_page_gives_the_customer_no_note_and_no_note_file_between_publi
         [("Secret", ["secret.txt"]), ("Last", ["last.txt"])],
         2,
     )
+
+
+def test_a_login_or_an_assignment_keeps_the_roster_and_saves_nothing_else(desk, client):
+    selectors.agent_list()
+    desk.ticket()  # auto-assigned to desk.l1: its turn in the rotation is written
+    client.force_login(desk.l2)  # its last login is written
+
+    with CaptureQueriesContext(connection) as queries:
+        selectors.agent_list()
+
+    assert len(queries) == 0
+    assert User.objects.get(pk=desk.l1.pk).last_assigned_at is not None
