@@ -201,7 +201,13 @@ def test_queue_badges_are_counted_through_an_index(busy_desk, no_seq_scan_on_pos
     assert_reads_tickets_by_index(plans, may_walk=False)
 
 
-QUEUE_INDEXES = {"department": "ticket_queue_department", "mine": "ticket_queue_assignee"}
+QUEUE_INDEXES = {
+    "department": ("ticket_queue_department",),
+    "mine": ("ticket_queue_assignee",),
+    # SQLite may walk (assignee, department, id) instead, in the same order, checking the
+    # status in the table: as cheap for a page, but not for the capped count (13 ms at 1M).
+    "unassigned": ("ticket_queue_unassigned", "ticket_assignee_dept"),
+}
 
 
 @pytest.mark.parametrize("page", ["first", "deep"])
@@ -221,7 +227,7 @@ def test_queue_pages_walk_the_partial_queue_index_newest_first_without_sorting(
         plans = plans_of(lambda: search_tickets(user=user, queue=queue, cursor=cursor))
 
     (sql, plan), *_ = [(sql, plan) for sql, plan in plans if "LIMIT" in sql]
-    assert QUEUE_INDEXES[queue] in plan, f"{sql}\n{plan}"
+    assert any(index in plan for index in QUEUE_INDEXES[queue]), f"{sql}\n{plan}"
     if connection.vendor == "sqlite":
         assert "TEMP B-TREE" not in plan, f"{sql}\n{plan}"
     # PostgreSQL may sort the few rows of a small test table's index range: only that the
