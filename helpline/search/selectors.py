@@ -27,6 +27,7 @@ from django.utils.safestring import SafeString
 
 from helpline.accounts.models import User
 from helpline.core.errors import NotFound, PermissionDenied, ValidationFailed
+from helpline.core.rows import RowReader
 from helpline.search.backends import SearchBackend, backend_for
 from helpline.search.criteria import SORTS, read_columns, read_criteria
 from helpline.search.filters import structured_filter
@@ -256,14 +257,18 @@ def _decode_cursor(cursor: str, kind: str) -> int:
 
 
 def view_list(*, user: User) -> list[SavedView]:
-    """The agent's own views and every shared view, by name (one query)."""
+    """The agent's own views and every shared view, by name, with their owners (one query).
+
+    Read by SQL written once, the views first: the ORM's INNER JOIN let SQLite scan every
+    user (a customer per 25 tickets) and look up their views, 2-3 ms a queue page at 1M."""
     if not user.is_agent:
         return []
-    return list(
-        SavedView.objects.filter(Q(owner=user) | Q(shared=True))
-        .select_related("owner")
-        .order_by("name", "id")[:MAX_VIEWS]
-    )
+    return _VIEWS_READ.all(user.pk, True, limit=MAX_VIEWS)
+
+
+_VIEWS_READ = RowReader(
+    SavedView, "(t.owner_id = %s OR t.shared = %s)", related=("owner",), order="t.name, t.id"
+)
 
 
 def view_get(*, user: User, view_id: int) -> SavedView:
