@@ -278,9 +278,10 @@ def set_prefetched(instance: Model, name: str, objects: list[Any]) -> None:
 
 
 def prefetched(instance: Model, name: str) -> list[Any]:
-    """``list(instance.<name>.all())``, without building the related manager when the rows
-    were prefetched (by ``set_prefetched`` or ``prefetch_related``). The list may be the
-    cache's own: read it, do not change it."""
+    """``list(instance.<name>.all())``, without building the related manager when
+    ``set_prefetched`` gave the rows (otherwise through the manager, which answers from a
+    ``prefetch_related`` cache too). The list may be the cache's own: read it, do not change
+    it."""
     relation = _relations.get((type(instance), name))
     cache = instance.__dict__.get("_prefetched_objects_cache")
     if relation is not None and cache is not None:

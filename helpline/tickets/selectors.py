@@ -210,14 +210,24 @@ def queue_counts(*, user: User) -> dict[str, int]:
 
 # A whole thread can be thousands of rows: its SELECTs are written once (helpline.core.rows),
 # and the entries of one author share one User instance.
-_THREAD_READ = RowReader(ThreadEntry, "t.ticket_id = %s", related=("author",), order="t.id")
-_PUBLIC_THREAD_READ = RowReader(
-    ThreadEntry,
-    f"t.ticket_id = %s AND t.kind IN ({', '.join(['%s'] * len(PUBLIC_ENTRY_KINDS))})",
-    related=("author",),
-    order="t.id",
-)
 _PUBLIC_KINDS = [kind.value for kind in PUBLIC_ENTRY_KINDS]  # plain strings for the driver
+
+
+def _thread_where(internal: bool, before: bool = False) -> str:
+    """A ticket's entries (``%s``), only the public kinds unless ``internal``, and only those
+    before an entry id if ``before``: for the thread readers below and the page readers."""
+    where = "t.ticket_id = %s"
+    if not internal:
+        where += f" AND t.kind IN ({', '.join(['%s'] * len(_PUBLIC_KINDS))})"
+    if before:
+        where += " AND t.id < %s"
+    return where
+
+
+_THREAD_READ = RowReader(ThreadEntry, _thread_where(True), related=("author",), order="t.id")
+_PUBLIC_THREAD_READ = RowReader(
+    ThreadEntry, _thread_where(False), related=("author",), order="t.id"
+)
 _ENTRY_FILES_READ = RowReader(
     Attachment, "t.ticket_id = %s AND t.entry_id IS NOT NULL", order="t.id"
 )
@@ -291,25 +301,17 @@ def ticket_thread_page(
     return ThreadPage(entries=newest, earlier=earlier, ticket_files=files[None])
 
 
-def _page_where(internal: bool, before: bool) -> str:
-    where = "t.ticket_id = %s"
-    if not internal:
-        where += f" AND t.kind IN ({', '.join(['%s'] * len(_PUBLIC_KINDS))})"
-    if before:
-        where += " AND t.id < %s"
-    return where
-
-
 _PAGE_READS = {
     (internal, before): RowReader(
-        ThreadEntry, _page_where(internal, before), related=("author",), order="t.id DESC"
+        ThreadEntry, _thread_where(internal, before), related=("author",), order="t.id DESC"
     )
     for internal in (True, False)
     for before in (True, False)
 }
 _PAGE_COUNTS = {
     (internal, before): (
-        f"SELECT COUNT(*) FROM {ThreadEntry._meta.db_table} t WHERE {_page_where(internal, before)}"
+        f"SELECT COUNT(*) FROM {ThreadEntry._meta.db_table} t "
+        f"WHERE {_thread_where(internal, before)}"
     )
     for internal in (True, False)
     for before in (True, False)
