@@ -187,14 +187,28 @@ def test_an_interrupted_reindex_resumes_without_losing_a_write(desk, resume_offs
     assert found(desk.l1, "plotter") == [newcomer.number]
 
 
-def test_missing_triggers_are_put_back(desk):
+def drop_trigger(cursor) -> str:
+    if connection.vendor == "sqlite":
+        cursor.execute("DROP TRIGGER search_entry_insert")
+    else:
+        cursor.execute("DROP TRIGGER search_entry_insert ON tickets_threadentry")
+    return "search_entry_insert"
+
+
+def drop_scope_index(cursor) -> str:
+    if connection.vendor != "sqlite":
+        pytest.skip("an index of SQLite's backend")
+    cursor.execute("DROP INDEX search_ticket_scope")
+    return "search_ticket_scope"
+
+
+# A table rebuild by a ticket migration on SQLite drops both.
+@pytest.mark.parametrize("drop", [drop_trigger, drop_scope_index])
+def test_missing_triggers_and_indexes_are_put_back(desk, drop):
     backend = backend_for(connection)
     with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("DROP TRIGGER search_entry_insert")
-        else:
-            cursor.execute("DROP TRIGGER search_entry_insert ON tickets_threadentry")
-        assert backend.missing_triggers(cursor) == ["search_entry_insert"]
+        dropped = drop(cursor)
+        assert backend.missing_triggers(cursor) == [dropped]
     index.ensure_triggers(connection)
     with connection.cursor() as cursor:
         assert backend.missing_triggers(cursor) == []

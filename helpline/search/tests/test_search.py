@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,12 +17,24 @@ from helpline import factories
 from helpline.accounts.models import User
 from helpline.core.errors import ValidationFailed
 from helpline.directory.models import Category
+from helpline.search.backends import sqlite as sqlite_backend
 from helpline.search.query import Filter, parse_query
 from helpline.search.selectors import SearchPage, search_tickets
 from helpline.tickets import services
 from helpline.tickets.models import Ticket
 from helpline.tickets.services import Resolution
 from helpline.tickets.tests.scenarios import ticket_in
+
+
+@pytest.fixture(params=["bm25", "common"])
+def ranking(request, monkeypatch):
+    """Runs a test both ways SQLite ranks: by bm25(), and as for a common word (every phrase
+    counts as common: COMMON_ROWS is 1). PostgreSQL ranks one way only."""
+    if request.param == "common":
+        if connection.vendor != "sqlite":
+            pytest.skip("only SQLite ranks common words another way")
+        monkeypatch.setattr(sqlite_backend, "COMMON_ROWS", 1)
+    return request.param
 
 
 def found(user: User, query: str = "", **options) -> list[int]:
@@ -36,7 +49,7 @@ def only_marks(html: str) -> bool:
 # --- words, prefixes, phrases, exclusions ---------------------------------------------------
 
 
-def test_a_word_finds_the_tickets_whose_subject_or_description_has_it(desk):
+def test_a_word_finds_the_tickets_whose_subject_or_description_has_it(desk, ranking):
     printer = desk.ticket(subject="Printer on floor 3", description="It jams.")
     scanner = desk.ticket(subject="Scanner", description="The printer next to it works.")
     desk.ticket(subject="VPN", description="Cannot connect.")
@@ -63,13 +76,13 @@ def test_a_prefix_finds_partial_words(desk):
     assert found(desk.l1, "jam") == []
 
 
-def test_a_phrase_matches_its_words_in_order(desk):
+def test_a_phrase_matches_its_words_in_order(desk, ranking):
     in_order = desk.ticket(subject="Crash", description="A blue screen appears at boot.")
     desk.ticket(subject="Display", description="The screen is blue.")
     assert found(desk.l1, '"blue screen"') == [in_order.number]
 
 
-def test_an_excluded_word_drops_tickets_that_have_it_anywhere_the_user_can_read(desk):
+def test_an_excluded_word_drops_tickets_that_have_it_anywhere_the_user_can_read(desk, ranking):
     jam = desk.ticket(subject="Printer jam")
     toner = desk.ticket(subject="Printer offline")
     services.ticket_reply(actor=desk.l1, ticket=toner, body="Check the toner.")
@@ -87,7 +100,7 @@ def test_an_exclusion_alone_lists_every_other_ticket_newest_first(desk):
     assert not page.ranked
 
 
-def test_an_internal_note_cannot_exclude_a_ticket_for_a_customer(desk):
+def test_an_internal_note_cannot_exclude_a_ticket_for_a_customer(desk, ranking):
     # Otherwise "-word" would let a customer probe what the notes on their ticket say.
     ticket = desk.ticket(subject="Printer")
     services.ticket_note(actor=desk.l1, ticket=ticket, body="The toner is empty.")
@@ -128,7 +141,7 @@ def test_a_ticket_number_combines_with_text(desk):
 # --- filters --------------------------------------------------------------------------------
 
 
-def test_filters_narrow_a_text_search(desk):
+def test_filters_narrow_a_text_search(desk, ranking):
     open_one = ticket_in(desk, "open", subject="Printer jam")
     new_one = desk.ticket(subject="Printer offline")
     elsewhere = desk.ticket(subject="Printer smoke", department=desk.other_department)
@@ -221,7 +234,7 @@ def test_a_parsed_query_can_be_passed_as_is(desk):
 # --- ranking --------------------------------------------------------------------------------
 
 
-def test_a_subject_match_outranks_a_thread_match(desk):
+def test_a_subject_match_outranks_a_thread_match(desk, ranking):
     in_subject = desk.ticket(subject="Docking station firmware", description="Needs an update.")
     in_thread = desk.ticket(subject="Laptop slow", description="Takes ages to boot.")
     services.ticket_reply(
@@ -233,10 +246,57 @@ def test_a_subject_match_outranks_a_thread_match(desk):
     assert page.hits[0].rank > page.hits[1].rank
 
 
-def test_a_subject_match_outranks_a_description_match(desk):
+def test_a_subject_match_outranks_a_description_match(desk, ranking):
     in_subject = desk.ticket(subject="Keyboard missing keys", description="Several are gone.")
     in_description = desk.ticket(subject="Desk move", description="Bring the keyboard along.")
     assert found(desk.l1, "keyboard") == [in_subject.number, in_description.number]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's ranking of common words")
+def test_a_common_word_ranks_subject_over_description_over_thread_newest_first(desk, monkeypatch):
+    monkeypatch.setattr(sqlite_backend, "COMMON_ROWS", 1)
+    old_subject = desk.ticket(subject="Monitor flickers", description="Since Monday.")
+    in_thread = desk.ticket(subject="Laptop", description="Slow.")
+    services.ticket_reply(actor=desk.customer, ticket=in_thread, body="The monitor too.")
+    in_description = desk.ticket(subject="Desk move", description="Take the monitor along.")
+    new_subject = desk.ticket(subject="Second monitor", description="For the designer.")
+    both = desk.ticket(subject="Laptop dock", description="The dock drops the monitor.")
+    services.ticket_reply(actor=desk.l1, ticket=both, body="Which monitor?")
+    page = search_tickets(user=desk.l1, query="monitor")
+    assert [hit.ticket.number for hit in page.hits] == [
+        new_subject.number,
+        old_subject.number,
+        both.number,
+        in_description.number,
+        in_thread.number,
+    ]
+    ranks = [hit.rank for hit in page.hits]
+    assert ranks == [10.0, 10.0, 4.8, 4.0, 0.8]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's count of common phrases")
+def test_a_phrase_is_common_from_common_rows_rows_of_either_index(desk, monkeypatch):
+    monkeypatch.setattr(sqlite_backend, "COMMON_ROWS", 2)
+    desk.ticket(subject="Scanner", description="Paper jam.")
+    desk.ticket(subject="Scanner again")
+    replied = desk.ticket(subject="Laptop")
+    services.ticket_reply(actor=desk.l1, ticket=replied, body="The hinge is loose.")
+    services.ticket_reply(actor=desk.l1, ticket=replied, body="A new hinge is ordered.")
+
+    def common(text: str) -> bool:
+        backend = sqlite_backend.SqliteBackend()
+        test, params = sqlite_backend._common_test(backend.match_expression(parse_query(text)))
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {test}", params)
+            return bool(cursor.fetchone()[0])
+
+    assert common("scanner")  # two tickets
+    assert common("hinge")  # two entries
+    assert common("jam scanner")  # one of its phrases
+    assert common("scan*")
+    assert not common("jam")
+    assert not common('"paper jam"')
+    assert not common("laptop")
 
 
 def test_without_text_the_hits_are_newest_first_and_unranked(desk):
@@ -299,7 +359,7 @@ def test_a_deleted_ticket_is_no_longer_found(desk):
 # --- who sees what --------------------------------------------------------------------------
 
 
-def test_customers_never_match_internal_notes(desk):
+def test_customers_never_match_internal_notes(desk, ranking):
     ticket = desk.ticket(subject="Laptop")
     services.ticket_note(actor=desk.l1, ticket=ticket, body="Warranty expired, zebra code.")
     assert found(desk.customer, "zebra") == []
@@ -308,7 +368,7 @@ def test_customers_never_match_internal_notes(desk):
     assert found(desk.l1, "zebra") == [ticket.number]
 
 
-def test_a_customer_snippet_never_quotes_an_internal_note(desk):
+def test_a_customer_snippet_never_quotes_an_internal_note(desk, ranking):
     ticket = desk.ticket(subject="Laptop")
     services.ticket_note(actor=desk.l1, ticket=ticket, body="printer password is hunter2")
     reply = services.ticket_reply(actor=desk.l1, ticket=ticket, body="Try the printer again.")
@@ -319,7 +379,7 @@ def test_a_customer_snippet_never_quotes_an_internal_note(desk):
     assert "<mark>hunter2</mark>" in agent_snippets[0]
 
 
-def test_customers_never_find_other_customers_tickets(desk):
+def test_customers_never_find_other_customers_tickets(desk, ranking):
     mine = desk.ticket(subject="Printer jam")
     theirs = desk.ticket(subject="Printer jam", requester=desk.other_customer)
     stranger = factories.customer()
@@ -330,7 +390,7 @@ def test_customers_never_find_other_customers_tickets(desk):
     assert found(stranger, "printer") == []
 
 
-def test_agents_of_another_department_do_not_find_its_tickets(desk):
+def test_agents_of_another_department_do_not_find_its_tickets(desk, ranking):
     ticket = desk.ticket(subject="Printer jam")
     services.ticket_reply(actor=desk.l1, ticket=ticket, body="Replaced the fuser.")
     assert found(desk.outsider, "printer") == []
@@ -340,7 +400,7 @@ def test_agents_of_another_department_do_not_find_its_tickets(desk):
     assert found(desk.admin, "fuser") == [ticket.number]
 
 
-def test_a_routed_ticket_is_found_by_its_new_department_only(desk):
+def test_a_routed_ticket_is_found_by_its_new_department_only(desk, ranking):
     ticket = desk.ticket(subject="Printer jam")
     services.ticket_reply(actor=desk.l1, ticket=ticket, body="Replaced the fuser.")
 
@@ -352,7 +412,7 @@ def test_a_routed_ticket_is_found_by_its_new_department_only(desk):
     assert found(desk.l2, "printer") == []
 
 
-def test_an_agent_finds_a_ticket_of_another_department_assigned_to_them(desk):
+def test_an_agent_finds_a_ticket_of_another_department_assigned_to_them(desk, ranking):
     ticket = desk.ticket(subject="Printer jam", department=desk.other_department)
     services.ticket_reply(actor=desk.outsider, ticket=ticket, body="Replaced the fuser.")
     Ticket.objects.filter(pk=ticket.pk).update(assignee=desk.l2)
@@ -447,10 +507,22 @@ def test_a_snippet_escapes_a_reply(desk):
     assert only_marks(snippet)
 
 
+def test_a_thread_snippet_quotes_the_entry_with_most_matches_then_the_newest(desk, ranking):
+    ticket = desk.ticket(subject="Laptop")
+    services.ticket_reply(actor=desk.customer, ticket=ticket, body="The fan is loud.")
+    most = services.ticket_reply(actor=desk.l1, ticket=ticket, body="Fan dust: clean the fan.")
+    services.ticket_reply(actor=desk.customer, ticket=ticket, body="Cleaned the fan.")
+    hit = search_tickets(user=desk.l1, query="fan").hits[0]
+    assert hit.entry_id == most.pk
+    assert hit.snippet.count("<mark>") == 2
+    newest = services.ticket_reply(actor=desk.l1, ticket=ticket, body="Fan ok? Fan quiet?")
+    assert search_tickets(user=desk.l1, query="fan").hits[0].entry_id == newest.pk
+
+
 # --- paging and cost ------------------------------------------------------------------------
 
 
-def test_ranked_hits_page_with_a_cursor(desk):
+def test_ranked_hits_page_with_a_cursor(desk, ranking):
     numbers = {desk.ticket(subject=f"Printer {n}").number for n in range(5)}
     first = search_tickets(user=desk.l1, query="printer", limit=3)
     second = search_tickets(user=desk.l1, query="printer", limit=3, cursor=first.next_cursor)
