@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import EmptyResultSet
-from django.db.models import BigIntegerField, Q, QuerySet, Value
+from django.db import connection
+from django.db.models import Q, QuerySet
 
 from helpline.accounts.models import User
 from helpline.core.errors import NotFound, PermissionDenied
 from helpline.core.rows import RowReader
-from helpline.directory.models import DepartmentMembership
+from helpline.directory.models import Department, DepartmentMembership
 from helpline.tickets.models import Ticket
 from helpline.tickets.states import ACTIVE, CUSTOMER_ACTIONS, Action, Status, can
 
@@ -62,6 +63,21 @@ class TicketScope:
     tickets: tuple[int, ...] = ()
 
 
+# (department, None) per membership of the agent, (None, ticket) per ticket assigned to them in
+# another department. The other departments are a list to seek in the (assignee, department)
+# index: excluding the agent's own instead read every ticket ever assigned to them (14k at 1M
+# tickets, 4 ms).
+_AGENT_SCOPE_SQL = f"""
+    SELECT department_id, NULL FROM {DepartmentMembership._meta.db_table} WHERE user_id = %s
+    UNION ALL
+    SELECT NULL, id FROM {Ticket._meta.db_table}
+    WHERE assignee_id = %s AND department_id IN (
+        SELECT id FROM {Department._meta.db_table} WHERE id NOT IN (
+            SELECT department_id FROM {DepartmentMembership._meta.db_table} WHERE user_id = %s
+        )
+    )"""
+
+
 def ticket_scope(user: User) -> TicketScope | None:
     """The ``TicketScope`` of ``user``, or None when it would not narrow much (admins, a
     customer who sees more than MAX_SCOPE_TICKETS tickets).
@@ -73,21 +89,10 @@ def ticket_scope(user: User) -> TicketScope | None:
     if user.is_admin:
         return None
     if user.is_agent:
-        # One query: (department, None) per membership, (None, ticket) per ticket assigned to
-        # the agent outside them.
-        memberships = DepartmentMembership.objects.filter(user=user)
-        none = Value(None, output_field=BigIntegerField())
-        departments = (
-            memberships.order_by().annotate(none=none).values_list("department_id", "none")
-        )
-        elsewhere = (
-            Ticket.objects.filter(assignee=user)
-            .exclude(department_id__in=memberships.values("department_id"))
-            .order_by()
-            .annotate(none=none)
-            .values_list("none", "id")
-        )
-        rows = list(departments.union(elsewhere, all=True))
+        # One query, SQL written once (the ORM's union cost more to compile than to run).
+        with connection.cursor() as cursor:
+            cursor.execute(_AGENT_SCOPE_SQL, [user.pk, user.pk, user.pk])
+            rows = cursor.fetchall()
         return TicketScope(
             tuple(department for department, _ in rows if department is not None),
             tuple(ticket for _, ticket in rows if ticket is not None),
