@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -199,6 +200,7 @@ HELPLINE_CONFIG_CACHE_SECONDS = envint("CONFIG_CACHE_SECONDS", 10)
 # Tasks: the database backend by default; RQ on Redis to scale out (TASKS_BACKEND=rq).
 TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database")
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+TASKS: dict[str, dict[str, Any]]
 if TASKS_BACKEND == "immediate":
     TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 elif TASKS_BACKEND == "rq":

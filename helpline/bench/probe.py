@@ -86,6 +86,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         .order_by("-support_level")
         .first()
     )
+    if detail_agent is None:
+        raise SystemExit("the long-thread ticket's department has no agent: seed again")
     queue_agent = User.objects.get(email=bench_agent_email())
     vocabulary = Vocabulary.build()
     searches = {

@@ -221,7 +221,7 @@ def render(saved: dict[str, Any], day: str) -> str:
     if saved.get("analysis"):
         out += ["## Analysis", "", saved["analysis"].strip(), ""]
     if cases:
-        config = next((c["config"] for c in cases if c.get("config")), {})
+        config: dict[str, Any] = next((c["config"] for c in cases if c.get("config")), {})
         out += [
             "Server: `helpline serve` (gunicorn, production settings, DEBUG off) with "
             f"{config.get('web_workers', '?')} workers × {config.get('web_threads', '?')} "

@@ -139,7 +139,8 @@ def postgres_reachable(url: str) -> str | None:
         return None
     try:
         with psycopg.connect(postgres_server(url), connect_timeout=3) as connection:
-            return str(connection.execute("SHOW server_version").fetchone()[0])
+            row = connection.execute("SHOW server_version").fetchone()
+            return None if row is None else str(row[0])
     except psycopg.Error:
         return None
 

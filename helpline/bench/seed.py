@@ -134,7 +134,7 @@ def build_desk(
         ],
         batch_size=1_000,
     )
-    pool = list(
+    pool: list[tuple[int, int | None]] = list(
         User.objects.filter(email__endswith="@customers.bench.example")
         .order_by("id")
         .values_list("id", "organization_id")
@@ -170,7 +170,7 @@ def _weighted(pairs: Sequence[tuple[str, int]]) -> tuple[list[str], list[int]]:
 
 
 def _default_days(field: str) -> int:
-    default = Department._meta.get_field(field).default
+    default = getattr(Department._meta.get_field(field), "default", None)
     assert isinstance(default, int)
     return default
 
@@ -488,7 +488,7 @@ def _insert(table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None
 
 
 @contextmanager
-def _index_suspended() -> Iterator[Callable[[int, int], None]]:
+def _index_suspended() -> Iterator[Callable[[int, int], object]]:
     """Suspend the per-row search triggers for the rows written inside; the caller then
     indexes its id range set-wise with ``reindex(after, upto)``, in the same transaction.
 

@@ -165,7 +165,7 @@ class RowReader[M: Model]:
                 if found:
                     converters.append((offset, found, column))
             start = len(columns)
-            columns.extend(f"{quote(alias)}.{quote(field.column)}" for field in fields)
+            columns.extend(f"{quote(alias)}.{quote(_column(field))}" for field in fields)
             attnames = [f.attname for f in fields]
             parts.append(
                 _Part(
@@ -182,7 +182,7 @@ class RowReader[M: Model]:
             target = relation.related_model
             assert isinstance(target, type) and issubclass(target, Model)
             alias = f"r{index}"
-            table, key = quote(target._meta.db_table), quote(relation.target_field.column)
+            table, key = quote(target._meta.db_table), quote(_column(relation.target_field))
             if connection.vendor == "postgresql":
                 # Each related row as its own subquery (OFFSET 0 keeps it one): the planner
                 # then has no join order to search. A ticket with its seven related rows
@@ -205,6 +205,13 @@ class RowReader[M: Model]:
             sql += f" ORDER BY {self.order}"
         prepared = self._prepared[using] = _Prepared(sql, parts)
         return prepared
+
+
+def _column(field: Any) -> str:
+    """A concrete field's column (the stubs allow None, which only a non-concrete field has)."""
+    column = field.column
+    assert column is not None, field
+    return str(column)
 
 
 def _build(part: _Part, row: Sequence[Any], using: str, connection: Any, plain: bool) -> Model:
@@ -272,7 +279,7 @@ def set_prefetched(instance: Model, name: str, objects: list[Any]) -> None:
     queryset = _PrefetchedRows(model=model, query=_NOT_BUILT)
     queryset._relation = (instance, name)
     queryset._result_cache = objects
-    queryset._prefetch_done = True
+    queryset._prefetch_done = True  # type: ignore[attr-defined]  # Django's, not in the stubs
     cache = instance.__dict__.setdefault("_prefetched_objects_cache", {})
     cache[cache_name] = queryset
 
@@ -307,7 +314,8 @@ class _PrefetchedRows(QuerySet[Any]):
             instance, name = self._relation
             manager = getattr(instance, name)
             # the manager's get_queryset() would return this one, from the cache
-            own = manager._apply_rel_filters(super(type(manager), manager).get_queryset())
+            base = super(type(manager), manager).get_queryset()  # type: ignore[misc]
+            own = manager._apply_rel_filters(base)
             self._query = own.query
             self._db = own._db
             self._hints = own._hints
@@ -369,11 +377,11 @@ def _prepare_insert(model: type[Model], using: str) -> _Insert:
             raise TypeError(f"{meta.label}.{field.name}: computed by the database")
         if not (returns_pk and field is pk):
             fields.append(field)
-    columns = ", ".join(quote(field.column) for field in fields)
+    columns = ", ".join(quote(_column(field)) for field in fields)
     marks = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"
     if returns_pk:
-        sql += f" RETURNING {quote(pk.column)}"
+        sql += f" RETURNING {quote(_column(pk))}"
     prepared = _inserts[(model, using)] = _Insert(sql, fields, returns_pk)
     return prepared
 
@@ -402,13 +410,13 @@ def update(
     meta = instance._meta
     quote = connection.ops.quote_name
     targets = [meta.get_field(name) for name in names]
-    assignments = ", ".join(f"{quote(field.column)} = %s" for field in targets)  # type: ignore[union-attr]
+    assignments = ", ".join(f"{quote(_column(field))} = %s" for field in targets)
     params = [
         field.get_db_prep_save(field.pre_save(instance, False), connection)  # type: ignore[union-attr]
         for field in targets
     ]
     assert meta.pk is not None
-    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(_column(meta.pk))} = %s"
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, instance.pk])
         if cursor.rowcount == 0:

@@ -25,7 +25,7 @@ class DatabaseBackend(LibraryDatabaseBackend):
         result_id = self._get_id()
         if isinstance(result_id, Expression):  # an id the database computes: the ORM's way
             return super()._task_to_db_task(task, args, kwargs)
-        result = DBTaskResult(
+        result: DBTaskResult = DBTaskResult(
             id=result_id,
             args_kwargs=normalize_json({"args": args, "kwargs": kwargs}),
             priority=task.priority,

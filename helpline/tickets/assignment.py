@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
@@ -69,7 +70,7 @@ def eligible_agents(
     )
 
 
-def _active_tickets_of_agent() -> QuerySet[Ticket]:
+def _active_tickets_of_agent() -> QuerySet[Any, Any]:
     """How many active tickets the outer agent holds: a count over the (assignee, status)
     index that reads only the active ones, however many closed tickets the agent has."""
     return (
@@ -127,12 +128,17 @@ def _least_loaded(
     candidates = [
         agent
         for agent in User.objects.raw(sql, params)
-        if agent.capacity is None or agent.active_count < agent.capacity
+        if agent.capacity is None or _active_count(agent) < agent.capacity
     ]
     if not candidates:
         return None
     never = datetime.min.replace(tzinfo=UTC)
-    return min(candidates, key=lambda a: (a.active_count, a.last_assigned_at or never, a.pk))
+    return min(candidates, key=lambda a: (_active_count(a), a.last_assigned_at or never, a.pk))
+
+
+def _active_count(agent: User) -> int:
+    """The ``active_count`` column the raw query above adds to each agent."""
+    return int(agent.active_count)  # type: ignore[attr-defined]
 
 
 def _round_robin(pool: QuerySet[User], *, department_id: int, level: int) -> User | None:

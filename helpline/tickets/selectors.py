@@ -198,7 +198,7 @@ def queue_counts(*, user: User) -> dict[str, int]:
         try:
             sql, queue_params = queue[: COUNT_CAP + 1].query.sql_with_params()
         except EmptyResultSet:  # an agent in no department
-            sql, queue_params = "SELECT 1 WHERE 1 = 0", []
+            sql, queue_params = "SELECT 1 WHERE 1 = 0", ()
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) capped_{name})")
         params.extend(queue_params)
     # One round trip for the three badges.

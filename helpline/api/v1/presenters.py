@@ -117,9 +117,10 @@ def ticket(ticket: Ticket, *, allowed_actions: list[str]) -> TicketOut:
 
 def resolution(record: object) -> ResolutionOut:
     fields = record if isinstance(record, dict) else {}
-    return ResolutionOut.model_construct(
-        **{name: str(fields.get(name) or "") for name in ResolutionOut.model_fields}
-    )
+    values: dict[str, Any] = {
+        name: str(fields.get(name) or "") for name in ResolutionOut.model_fields
+    }
+    return ResolutionOut.model_construct(**values)
 
 
 def sla(ticket: Ticket) -> SlaOut:

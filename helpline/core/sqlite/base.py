@@ -97,26 +97,26 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self.write_lock is not None:
             self.write_lock.acquire()
         try:
-            super()._start_transaction_under_autocommit()
+            super()._start_transaction_under_autocommit()  # type: ignore[misc]  # Django's, not in the stubs
         except BaseException:
             self._release()
             raise
 
     def _commit(self) -> None:
         try:
-            super()._commit()
+            super()._commit()  # type: ignore[misc]  # Django's, not in the stubs
         finally:
             self._release()
 
     def _rollback(self) -> None:
         try:
-            super()._rollback()
+            super()._rollback()  # type: ignore[misc]  # Django's, not in the stubs
         finally:
             self._release()
 
     def _close(self) -> None:
         try:
-            super()._close()
+            super()._close()  # type: ignore[misc]  # Django's, not in the stubs
         finally:
             if self.write_lock is not None:
                 self.write_lock.close()

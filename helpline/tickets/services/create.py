@@ -77,7 +77,7 @@ def ticket_create(
     description = _clean_text(description, field="description", max_length=100_000)
     impact_level = _enum(Level, impact or Level.MEDIUM, "impact")
     urgency_level = _enum(Level, urgency or Level.MEDIUM, "urgency")
-    channel = _enum(Channel, channel, "channel")
+    channel_kind = _enum(Channel, channel, "channel")
     device = _clean_text(device, field="device", max_length=200, required=False)
     location = _clean_text(location, field="location", max_length=200, required=False)
     check_attachments(attachments)
@@ -123,7 +123,7 @@ def ticket_create(
             organization_id=requester.organization_id,
             device=device,
             location=location,
-            channel=channel.value,
+            channel=channel_kind.value,
             department=department,
             support_level=1,
             help_topic=help_topic,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django import template
 from django.forms import BoundField
@@ -132,7 +132,11 @@ def field_row(field: BoundField) -> SafeString:
     if errors:
         named = f' id="{conditional_escape(auto_id)}_error"' if auto_id else ""
         parts.append(f"<div{named}>")
-        parts.extend(f'<p class="field-error">{conditional_escape(error)}</p>' for error in errors)
+        parts.extend(
+            # An ErrorList iterates over its messages (the stubs say ValidationError too).
+            f'<p class="field-error">{conditional_escape(cast(str, error))}</p>'
+            for error in errors
+        )
         parts.append("</div>")
     parts.append("\n</div>\n")
     return mark_safe("".join(parts))  # every value above went through conditional_escape
