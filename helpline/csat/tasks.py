@@ -6,11 +6,11 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from helpline.core.mail import Email
 from helpline.csat import scale
 from helpline.csat.models import Survey
 from helpline.directory.models import DepartmentMembership
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 def _send(template: str, context: dict, to: list[str], ticket_number: int) -> int:
     subject = render_to_string(f"csat/email/{template}_subject.txt", context)
     body = render_to_string(f"csat/email/{template}_body.txt", context)
-    message = EmailMultiAlternatives(
+    message = Email(
         subject=" ".join(subject.split()),
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,

@@ -18,7 +18,6 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F
 
@@ -26,6 +25,7 @@ from helpline.accounts.models import User
 from helpline.audit.services import audit_record
 from helpline.core import clock
 from helpline.core.errors import NotFound, ValidationFailed
+from helpline.core.mail import Email
 from helpline.core.rows import RowReader
 from helpline.notifications import mailheaders
 from helpline.notifications.backoff import retry_delay
@@ -255,12 +255,12 @@ def _reply_to(message: OutboundMessage) -> str:
     )
 
 
-def _email(message: OutboundMessage) -> EmailMultiAlternatives:
+def _email(message: OutboundMessage) -> Email:
     headers = {"Message-ID": message.message_id, **message.headers}
     if message.in_reply_to:
         headers["In-Reply-To"] = message.in_reply_to
         headers["References"] = message.references
-    email = EmailMultiAlternatives(
+    email = Email(
         subject=message.subject,
         body=message.body_text,
         from_email=message.from_email or settings.DEFAULT_FROM_EMAIL,
