@@ -210,9 +210,14 @@ def outbound_queue(
     entry: ThreadEntry | None = None,
     audience: str = Audience.CUSTOMER,
     from_person: str = "",
+    claimed: bool = False,
 ) -> OutboundMessage:
     """Store one message, ready to send, with its own Message-ID, threaded under the ticket's
-    earlier messages. Internal notes are refused: they never reach a customer."""
+    earlier messages. Internal notes are refused: they never reach a customer.
+
+    ``claimed``: stored as :func:`_claim` leaves a message, for the caller to send itself
+    with :func:`_attempt` once the transaction commits (the sweep takes it over if that never
+    happens, when the lease runs out)."""
     if entry is not None and entry.kind == EntryKind.NOTE:
         raise ValidationFailed("an internal note is never mailed")
     in_reply_to, references = ("", "")
@@ -240,7 +245,8 @@ def outbound_queue(
         in_reply_to=in_reply_to,
         references=references,
         created_at=now,
-        next_attempt_at=now,
+        attempts=1 if claimed else 0,
+        next_attempt_at=now + LEASE if claimed else now,
     )
 
 
@@ -296,6 +302,11 @@ def outbound_deliver(pk: int, *, now: datetime | None = None) -> bool:
     message = _claim(pk, now)
     if message is None:
         return False
+    return _attempt(message, now)
+
+
+def _attempt(message: OutboundMessage, now: datetime) -> bool:
+    """Send a claimed ``message``; record the outcome. True if it went out."""
     try:
         _email(message).send()
     except Exception as error:  # any failure of the mail server is recorded and retried
@@ -412,9 +423,11 @@ def _deliver(
     context: dict[str, Any],
     entry: ThreadEntry | None = None,
     from_person: str = "",
+    claimed: bool = False,
 ) -> list[OutboundMessage]:
     """Render ``event`` for ``users`` (agents by their preferences) and queue the mail and the
-    in-app notifications. Returns the queued messages (not yet sent)."""
+    in-app notifications. Returns the queued messages (not yet sent; ``claimed`` as
+    :func:`outbound_queue` says)."""
     spec = EVENTS[event]
     audience = Audience.AGENT if spec.for_agents else Audience.CUSTOMER
     mail_to, app_to = users, []
@@ -446,6 +459,7 @@ def _deliver(
                     entry=entry,
                     audience=audience,
                     from_person=from_person,
+                    claimed=claimed,
                 )
             )
         if app_to:
@@ -490,8 +504,12 @@ def notification_send(
         context=context,
         entry=entry,
         from_person=from_person,
+        claimed=True,
     )
-    return sum(1 for message in messages if outbound_deliver(message.pk))
+    # Stored claimed and sent from memory: no claim and re-read per message (the worker does
+    # this for every ticket event).
+    now = clock.now()
+    return sum(1 for message in messages if _attempt(message, now))
 
 
 # Read by SQL written once (core.rows): the worker runs notification_send for every ticket

@@ -9,6 +9,8 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from helpline.audit.models import AuditEvent
 from helpline.core import clock
@@ -263,6 +265,37 @@ def test_a_worker_that_died_mid_send_leaves_the_message_to_be_retried(desk):
     assert services._claim(message.pk, now) is not None  # claimed, then the worker died
     assert services.outbound_retry_due(now=now + timedelta(minutes=1)) == 0
     assert services.outbound_retry_due(now=now + services.LEASE) == 1
+
+
+def test_a_new_notification_is_stored_claimed_and_sent_with_one_more_write(desk):
+    ticket = desk.ticket()
+    entry = ticket_services.ticket_reply(actor=desk.l1, ticket=ticket, body="Sent from memory.")
+    mail.outbox.clear()
+    with CaptureQueriesContext(connection) as queries:
+        sent = services.notification_send(
+            event="agent_replied", ticket_id=ticket.pk, entry_id=entry.pk
+        )
+    assert sent == 1 and len(mail.outbox) == 1
+    message = OutboundMessage.objects.get(ticket=ticket, event="agent_replied")
+    assert (message.status, message.attempts, message.next_attempt_at) == (
+        OutboundStatus.SENT, 1, None
+    )  # fmt: skip
+    outbox_sql = [q["sql"] for q in queries.captured_queries if "outboundmessage" in q["sql"]]
+    # the thread's earlier ids, the INSERT, the status UPDATE: no claim, no read by key
+    assert [sql.split()[0] for sql in outbox_sql] == ["SELECT", "INSERT", "UPDATE"]
+
+
+def test_a_worker_that_died_before_sending_a_new_notification_leaves_it_to_the_sweep(desk):
+    ticket = desk.ticket()
+    message = services.outbound_queue(
+        ticket=ticket, event="agent_replied", to=["a@example.com"], subject="s", text="t",
+        claimed=True,
+    )  # fmt: skip
+    now = message.created_at
+    assert services.outbound_retry_due(now=now + timedelta(minutes=1)) == 0
+    assert services.outbound_retry_due(now=now + services.LEASE) == 1
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (OutboundStatus.SENT, 2)
 
 
 def test_the_worker_sweep_runs_the_retries(desk, committed, mail_fails):
