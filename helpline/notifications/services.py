@@ -18,7 +18,7 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 
 from helpline.accounts.models import User
@@ -176,22 +176,26 @@ def notification_mark_all_read(*, actor: User) -> int:
 def _thread_ids(ticket: Ticket, audience: str) -> list[str]:
     """Message-IDs already in ``ticket``'s mail thread as ``audience`` sees it, oldest first:
     our messages and the customer's (never an internal note's)."""
-    ours = OutboundMessage.objects.filter(ticket=ticket)
-    if audience == Audience.CUSTOMER:
-        ours = ours.filter(audience=Audience.CUSTOMER)
-    theirs = (
-        ThreadEntry.objects.filter(
-            ticket=ticket, kind__in=(EntryKind.CUSTOMER_MESSAGE, EntryKind.REPLY)
-        )
-        .exclude(message_id="")
-        .values_list("created_at", "message_id")
-    )
-    known = list(ours.values_list("created_at", "message_id")) + list(theirs)
-    known.sort(key=lambda pair: pair[0])
-    seen: dict[str, None] = {}
-    for _, message_id in known:
-        seen.setdefault(message_id, None)
-    return list(seen)
+    sql = _CUSTOMER_THREAD_SQL if audience == Audience.CUSTOMER else _AGENT_THREAD_SQL
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [ticket.pk, ticket.pk])
+        rows = cursor.fetchall()
+    return list(dict.fromkeys(message_id for (message_id,) in rows))
+
+
+# One query, written once (the worker threads every message it sends; the ORM's two querysets
+# cost ~1 ms to build). Ours first at equal times, as the customer's mail answers ours.
+_THREAD_SQL = f"""
+    SELECT message_id FROM (
+        SELECT created_at, 0 AS source, id, message_id
+        FROM {OutboundMessage._meta.db_table} WHERE ticket_id = %s {{audience}}
+        UNION ALL
+        SELECT created_at, 1, id, message_id FROM {ThreadEntry._meta.db_table}
+        WHERE ticket_id = %s AND kind IN ('{EntryKind.CUSTOMER_MESSAGE.value}',
+            '{EntryKind.REPLY.value}') AND message_id <> ''
+    ) thread ORDER BY created_at, source, id"""
+_AGENT_THREAD_SQL = _THREAD_SQL.format(audience="")
+_CUSTOMER_THREAD_SQL = _THREAD_SQL.format(audience=f"AND audience = '{Audience.CUSTOMER.value}'")
 
 
 def new_message_id() -> str:
