@@ -1,6 +1,8 @@
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from helpline import factories
 from helpline.accounts.models import User
@@ -34,6 +36,17 @@ def test_a_customer_opens_a_ticket_through_the_api_channel(client, desk):
     assert body["assignee"]["id"] == desk.l1.pk
     assert body["tags"] == ["floor-2", "printer"]
     assert Ticket.objects.get(number=body["number"]).requester == desk.customer
+
+
+def test_a_create_writes_its_tags_once_and_answers_without_reading_them_back(client, desk):
+    create(client, desk.customer, tags=["vpn"])  # the tag exists from now on
+    with CaptureQueriesContext(connection) as queries:
+        response = create(client, desk.customer, tags=["VPN", "laptop"])
+    assert response.json()["tags"] == ["laptop", "vpn"]
+    through = [q["sql"] for q in queries.captured_queries if "tickets_ticket_tags" in q["sql"]]
+    assert [sql.split()[0] for sql in through] == ["INSERT"]
+    ticket = Ticket.objects.get(number=response.json()["number"])
+    assert sorted(tag.name for tag in ticket.tags.all()) == ["laptop", "vpn"]
 
 
 def test_a_help_topic_routes_the_ticket_to_its_department_and_type(client, desk):
