@@ -138,6 +138,9 @@ def assert_uses_the_index(plan: str) -> None:
             r"SEARCH tickets_ticket USING (INTEGER PRIMARY KEY|COVERING INDEX search_ticket_scope)",
             plan,
         )
+        # A common phrase's subject matches are read once, from the oldest candidate up
+        # (a lower rowid bound on the index scan: "0:M7>").
+        assert "SCAN search_ticket_fts VIRTUAL TABLE INDEX 0:M7>" in plan
         # ... and snippets probe it by rowid for the tickets of the page only.
         assert "SCAN search_ticket_fts VIRTUAL TABLE INDEX 0:=M" in plan
         assert "SCAN search_entry_fts VIRTUAL TABLE INDEX 0:=M" in plan
