@@ -28,10 +28,10 @@ from helpline.tickets.access import can_see_internal, tickets_visible_to
 from helpline.tickets.models import PUBLIC_ENTRY_KINDS, Attachment, ThreadEntry, Ticket
 from helpline.tickets.states import ACTIVE, Status
 
-# The queue predicate, in exactly the words of the partial indexes ``ticket_queue_department``
-# and ``ticket_queue_assignee`` (tickets migration 0005). SQLite uses a partial index only when
-# the query repeats its WHERE term literally (same values, same order, no bound parameters),
-# so the queues filter with this SQL rather than ``status__in``.
+# The queue predicate, in exactly the words of the partial indexes ``ticket_queue_*``
+# (``sqlindexes``; migrations 0005 and 0008). SQLite uses a partial index only when the query
+# repeats its WHERE term literally (same values, same order, no bound parameters), so the
+# queues filter with this SQL rather than ``status__in``.
 QUEUE_STATUSES = ("new", "open", "pending", "on_hold")
 assert frozenset(QUEUE_STATUSES) == {s.value for s in ACTIVE}
 _TICKET_STATUS = f'"{Ticket._meta.db_table}"."status"'
