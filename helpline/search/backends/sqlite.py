@@ -61,8 +61,8 @@ STRONG_COLUMNS = ("number", "subject")
 STRONG_SCORE = TICKET_WEIGHTS[0]
 TICKET_SCORE = TICKET_WEIGHTS[2]
 THREAD_SCORE = THREAD_WEIGHT * TICKET_SCORE
-# A phrase in this many rows of an index is common: that index's matches are not ranked by
-# bm25(), whose count of the rows would cost more than the whole search otherwise does.
+# A phrase in this many rows of either index makes the query common: its matches are not
+# ranked by bm25(), whose count of the rows would cost more than the rest of the search.
 COMMON_ROWS = 5000
 MAX_ID = 2**63 - 1
 
