@@ -44,6 +44,8 @@ class Result:
     statuses: Counter[int] = field(default_factory=Counter)
     concurrency: int = 1
     cpu_seconds: float | None = None  # server CPU (web workers + database) during the run
+    # The task worker's CPU for what the run queued (a create's mail), until it was idle.
+    worker_cpu_seconds: float | None = None
 
     @property
     def errors(self) -> int:
@@ -72,6 +74,11 @@ class Result:
             "cpu_ms_per_request": (
                 round(self.cpu_seconds * 1000 / len(self.latencies), 2)
                 if self.cpu_seconds is not None and self.latencies
+                else None
+            ),
+            "worker_cpu_ms_per_request": (
+                round(self.worker_cpu_seconds * 1000 / len(self.latencies), 2)
+                if self.worker_cpu_seconds is not None and self.latencies
                 else None
             ),
         }
@@ -333,3 +340,16 @@ class CpuMeter:
 
     def stop(self) -> float:
         return sum(max(cpu_seconds(pid) - self.before.get(pid, 0.0), 0.0) for pid in self.pids())
+
+    def stop_when_idle(self, *, quiet: float = 1.0, limit: float = 60.0) -> float:
+        """``stop()`` once the processes have used no CPU for ``quiet`` seconds (they have
+        done what was queued for them), or after ``limit`` seconds."""
+        deadline = time.monotonic() + limit
+        used = self.stop()
+        while time.monotonic() < deadline:
+            time.sleep(quiet)
+            now = self.stop()
+            if now - used < 0.01:
+                return now
+            used = now
+        return used

@@ -74,6 +74,19 @@ def measurement_table(case: dict[str, Any]) -> list[str]:
     return lines
 
 
+def worker_note(case: dict[str, Any]) -> list[str]:
+    """The task worker's CPU per created ticket, which the server CPU column leaves out."""
+    for m in case.get("measurements", []):
+        if m["kind"] == "create" and m.get("worker_cpu_ms_per_request") is not None:
+            return [
+                f"The task worker spent {m['worker_cpu_ms_per_request']:,.1f} ms of CPU per "
+                "created ticket (its mail, sent after the request answered; metered until the "
+                "worker was idle). It shares the cores with the web workers.",
+                "",
+            ]
+    return []
+
+
 def query_table(case: dict[str, Any]) -> list[str]:
     queries = case.get("probe", {}).get("queries", {})
     if not queries:
@@ -265,6 +278,7 @@ def render_case(case: dict[str, Any]) -> list[str]:
             "through `helpline.search.selectors.search_tickets` (no HTTP, one thread)."
         )
     out += ["", *measurement_table(case), ""]
+    out += worker_note(case)
     queries = query_table(case)
     if queries:
         out += ["SQL queries per request (Django test client, in-process):", "", *queries, ""]

@@ -57,6 +57,8 @@ from helpline.bench.load import (
     RssSampler,
     children,
     cmdline,
+    descendants,
+    role,
     run_load,
 )
 
@@ -401,6 +403,22 @@ def server_pids(server: Server, case: Case) -> Callable[[], list[int]]:
     return pids
 
 
+def worker_pids(server: Server) -> Callable[[], list[int]]:
+    """The task worker process(es) that ``helpline serve`` started."""
+    root = server.process.pid if server.process else 0
+
+    def pids() -> list[int]:
+        tree = children()
+        parents = {child: parent for parent, kids in tree.items() for child in kids}
+        return [
+            pid
+            for pid in descendants(root)
+            if role(pid, cmdline(parents.get(pid, 0))) == "task worker"
+        ]
+
+    return pids
+
+
 def measure(
     config: Config, server: Server, facts: dict[str, Any], case: Case
 ) -> list[dict[str, Any]]:
@@ -473,13 +491,18 @@ def measure(
         }
         return client.request("POST", "/api/v1/tickets", body=body)[0]
 
+    # The task worker sends each new ticket's mail after the request has answered: its CPU is
+    # metered until it has nothing left to do.
+    worker = CpuMeter(worker_pids(server))
     meter.start()
+    worker.start()
     outcome = run_load(
         "ticket create (API POST)", create, requests=config.creates,
         concurrency=config.concurrency, make_client=reads(customer), warmup=0,
         max_seconds=config.seconds,
     )  # fmt: skip
     outcome.cpu_seconds = meter.stop()
+    outcome.worker_cpu_seconds = worker.stop_when_idle()
     measurements.append({"kind": "create", **outcome.summary(), **server.error_hint(outcome)})
     log(f"  create: {outcome.throughput:.0f}/s, p99 {outcome.ms(0.99):.1f} ms")
     return measurements

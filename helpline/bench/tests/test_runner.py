@@ -6,14 +6,16 @@ Nothing here is timed: the figures are only checked to be there, never against a
 from __future__ import annotations
 
 import json
+import os
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from helpline.bench import report
-from helpline.bench.load import Client, RssSampler, percentile, run_load
+from helpline.bench.load import Client, CpuMeter, RssSampler, percentile, run_load
 from helpline.bench.runner import Config, deep_cursor, postgres_database_url, run
 
 
@@ -83,6 +85,35 @@ def test_rss_sampler_finds_this_process():
         pass
 
     assert rss.peaks[os.getpid()] > 0
+
+
+def test_the_cpu_meter_waits_until_the_work_is_done():
+    finished = threading.Event()
+
+    def burn() -> None:  # the queued work, done after the meter starts
+        end = time.process_time() + 0.3
+        while time.process_time() < end:
+            pass
+        finished.set()
+
+    meter = CpuMeter(lambda: [os.getpid()])
+    meter.start()
+    threading.Thread(target=burn).start()
+    used = meter.stop_when_idle(quiet=0.3, limit=10.0)
+    assert finished.is_set()
+    assert used >= 0.25
+
+
+def test_the_report_gives_the_workers_cpu_per_created_ticket():
+    row = {
+        "kind": "create", "name": "ticket create (API POST)", "requests": 2, "ok": 2,
+        "errors": 0, "p50_ms": 5.0, "p95_ms": 6.0, "p99_ms": 7.0, "throughput_rps": 100.0,
+        "cpu_ms_per_request": 9.5, "worker_cpu_ms_per_request": 7.9,
+    }  # fmt: skip
+    case = {"database": "sqlite", "size": 10, "measurements": [row], "seed_output": "x"}
+    saved = {"machine": {"cpus": 2}, "cases": {"sqlite-10": case}}
+    text = report.render(saved, "2026-11-27")
+    assert "The task worker spent 7.9 ms of CPU per created ticket" in text
 
 
 def test_a_missed_target_says_by_how_much():
@@ -174,3 +205,6 @@ def test_a_whole_run_at_a_tiny_size_writes_the_results(tmp_path: Path):
     assert all(m["ok"] >= 1 for m in case["measurements"]), case["measurements"]
     assert case["probe"]["long_thread_entries"] == 500
     assert case["rss"]["web worker"]
+    create = next(m for m in case["measurements"] if m["kind"] == "create")
+    assert create["worker_cpu_ms_per_request"] is not None
+    assert "The task worker spent" in text
