@@ -59,8 +59,8 @@ THREAD_WEIGHT = 0.2
 # one elsewhere in the ticket the description's, one in the thread a fifth of that.
 STRONG_COLUMNS = ("number", "subject")
 STRONG_SCORE = TICKET_WEIGHTS[0]
-TICKET_SCORE = TICKET_WEIGHTS[2]
-THREAD_SCORE = THREAD_WEIGHT * TICKET_SCORE
+BODY_SCORE = TICKET_WEIGHTS[2]
+THREAD_SCORE = THREAD_WEIGHT * BODY_SCORE
 # A phrase in this many rows of either index makes the query common: its matches are not
 # ranked by bm25(), whose count of the rows would cost more than the rest of the search.
 COMMON_ROWS = 5000
@@ -287,7 +287,7 @@ class SqliteBackend:
                             SELECT rowid FROM search_ticket_fts
                             WHERE search_ticket_fts MATCH %s
                                 AND rowid >= (SELECT min(ticket_id) FROM tw)
-                        ) THEN {STRONG_SCORE} ELSE {TICKET_SCORE} END AS doc,
+                        ) THEN {STRONG_SCORE} ELSE {BODY_SCORE} END AS doc,
                         0.0 AS thread
                     FROM tw
                     UNION ALL
