@@ -267,6 +267,13 @@ def role(pid: int, parent_cmdline: str) -> str:
     return "other"
 
 
+def role_pids(root: int, name: str) -> list[int]:
+    """The processes under ``root`` whose ``role`` is ``name``."""
+    tree = children()
+    parents = {child: parent for parent, kids in tree.items() for child in kids}
+    return [pid for pid in descendants(root) if role(pid, cmdline(parents.get(pid, 0))) == name]
+
+
 class RssSampler:
     """Peak RSS per process under ``root``, sampled every ``interval`` seconds in a thread."""
 

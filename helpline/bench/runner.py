@@ -57,8 +57,7 @@ from helpline.bench.load import (
     RssSampler,
     children,
     cmdline,
-    descendants,
-    role,
+    role_pids,
     run_load,
 )
 
@@ -403,22 +402,6 @@ def server_pids(server: Server, case: Case) -> Callable[[], list[int]]:
     return pids
 
 
-def worker_pids(server: Server) -> Callable[[], list[int]]:
-    """The task worker process(es) that ``helpline serve`` started."""
-    root = server.process.pid if server.process else 0
-
-    def pids() -> list[int]:
-        tree = children()
-        parents = {child: parent for parent, kids in tree.items() for child in kids}
-        return [
-            pid
-            for pid in descendants(root)
-            if role(pid, cmdline(parents.get(pid, 0))) == "task worker"
-        ]
-
-    return pids
-
-
 def measure(
     config: Config, server: Server, facts: dict[str, Any], case: Case
 ) -> list[dict[str, Any]]:
@@ -493,7 +476,8 @@ def measure(
 
     # The task worker sends each new ticket's mail after the request has answered: its CPU is
     # metered until it has nothing left to do.
-    worker = CpuMeter(worker_pids(server))
+    root = server.process.pid if server.process else 0
+    worker = CpuMeter(lambda: role_pids(root, "task worker"))
     meter.start()
     worker.start()
     outcome = run_load(
