@@ -2,6 +2,15 @@
 
 This is what ``make run`` starts. Ctrl-C (SIGINT) or SIGTERM stops both; if either process
 dies, the other is stopped too, so the app never runs half-alive.
+
+Keep-alive is off by default (``--keep-alive 0``): gunicorn keeps a kept-alive connection in
+the worker that accepted it, and a Python worker runs on one core at a time (the GIL). A few
+busy clients, or a proxy's pooled connections, could all sit on one worker while the other
+cores idle: in the benchmark, four clients on keep-alive connections were served by one of the
+two workers in most runs, and the p95 latency doubled. Without keep-alive, each request is
+accepted by whichever worker gets to it first, and a worker busy with Python is the slower
+one. A new connection costs well under a millisecond on a local network; behind a proxy that
+keeps connections to its clients, it is one per request from the proxy.
 """
 
 from __future__ import annotations
@@ -23,6 +32,12 @@ class Command(BaseCommand):
         parser.add_argument("--bind", default=os.environ.get("BIND", "127.0.0.1:8000"))
         parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", 2)))
         parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", 4)))
+        parser.add_argument(
+            "--keep-alive",
+            type=int,
+            default=int(os.environ.get("WEB_KEEPALIVE", 0)),
+            help="Seconds a connection is kept open for the next request (0: closed after each).",
+        )
         parser.add_argument("--no-worker", action="store_true", help="Serve the web app only.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -31,6 +46,7 @@ class Command(BaseCommand):
             "--bind", options["bind"],
             "--workers", str(options["workers"]),
             "--threads", str(options["threads"]),
+            "--keep-alive", str(options["keep_alive"]),
             "--access-logfile", "-",
             "--graceful-timeout", "10",
         ]  # fmt: skip
