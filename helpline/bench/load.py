@@ -1,8 +1,9 @@
 """A bounded, loopback-only HTTP load client and a peak-RSS sampler. Standard library only.
 
 ``run_load`` sends ``requests`` requests from ``concurrency`` threads, each thread on its own
-keep-alive connection, and records every latency; ``RssSampler`` watches a process tree
-through ``/proc`` and keeps the peak resident set of each process in it.
+connection (kept alive while the server allows), and records every latency; ``RssSampler``
+watches a process tree through ``/proc`` and keeps the peak resident set of each process in
+it.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ class Result:
     cpu_seconds: float | None = None  # server CPU (web workers + database) during the run
     # The task worker's CPU for what the run queued (a create's mail), until it was idle.
     worker_cpu_seconds: float | None = None
+    # The web workers' CPU seconds during the run, one figure per worker.
+    web_worker_cpu: list[float] | None = None
 
     @property
     def errors(self) -> int:
@@ -81,11 +84,21 @@ class Result:
                 if self.worker_cpu_seconds is not None and self.latencies
                 else None
             ),
+            "busiest_web_worker_share": self.busiest_share(),
         }
+
+    def busiest_share(self) -> float | None:
+        """The busiest web worker's part of the web workers' CPU: ``1 / workers`` when the
+        load was spread evenly, 1.0 when one worker served every request."""
+        used = self.web_worker_cpu or []
+        total = sum(used)
+        return round(max(used) / total, 3) if total > 0 else None
 
 
 class Client:
-    """One keep-alive HTTP/1.1 connection to a loopback server."""
+    """One HTTP/1.1 connection to a loopback server, kept alive unless the server closes it
+    (``helpline serve`` does after each response by default); then the next request opens a
+    new one."""
 
     def __init__(self, host: str, port: int, headers: Mapping[str, str] | None = None):
         if host not in LOOPBACK:
@@ -346,7 +359,11 @@ class CpuMeter:
         self.before = {pid: cpu_seconds(pid) for pid in self.pids()}
 
     def stop(self) -> float:
-        return sum(max(cpu_seconds(pid) - self.before.get(pid, 0.0), 0.0) for pid in self.pids())
+        return sum(self.used().values())
+
+    def used(self) -> dict[int, float]:
+        """The CPU seconds each process has used since ``start``."""
+        return {pid: max(cpu_seconds(pid) - self.before.get(pid, 0.0), 0.0) for pid in self.pids()}
 
     def stop_when_idle(self, *, quiet: float = 1.0, limit: float = 60.0) -> float:
         """``stop()`` once the processes have used no CPU for ``quiet`` seconds (they have

@@ -74,6 +74,13 @@ def measurement_table(case: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _keepalive(config: dict[str, Any]) -> str:
+    seconds = config.get("web_keepalive")
+    if seconds is None:  # results from before the setting: gunicorn's default then
+        return "keep-alive on"
+    return f"keep-alive {seconds} s" if seconds else "keep-alive off"
+
+
 def worker_note(case: dict[str, Any]) -> list[str]:
     """The task worker's CPU per created ticket, which the server CPU column leaves out."""
     for m in case.get("measurements", []):
@@ -85,6 +92,25 @@ def worker_note(case: dict[str, Any]) -> list[str]:
                 "",
             ]
     return []
+
+
+def balance_note(case: dict[str, Any]) -> list[str]:
+    """How evenly the web workers shared the load: a worker runs Python on one core at a
+    time, so one worker serving most requests leaves a core idle and the latency high."""
+    shares = [
+        m["busiest_web_worker_share"]
+        for m in case.get("measurements", [])
+        if m.get("busiest_web_worker_share") is not None and not m.get("inprocess")
+    ]
+    if not shares:
+        return []
+    workers = case.get("config", {}).get("web_workers", "?")
+    return [
+        f"The busiest of the {workers} web workers did {min(shares):.0%} to {max(shares):.0%} "
+        "of the web workers' CPU in each measurement (an even spread is "
+        f"{1 / workers if isinstance(workers, int) and workers else 0:.0%}).",
+        "",
+    ]
 
 
 def query_table(case: dict[str, Any]) -> list[str]:
@@ -238,8 +264,8 @@ def render(saved: dict[str, Any], day: str) -> str:
         out += [
             "Server: `helpline serve` (gunicorn, production settings, DEBUG off) with "
             f"{config.get('web_workers', '?')} workers × {config.get('web_threads', '?')} "
-            "threads and the task worker, on a free loopback port. Client: "
-            f"{config.get('concurrency', '?')} threads on keep-alive connections, "
+            f"threads, {_keepalive(config)}, and the task worker, on a free loopback port. "
+            f"Client: {config.get('concurrency', '?')} threads, each on its own connection, "
             f"{config.get('requests', '?')} timed requests per read measurement after a "
             f"warm-up, {config.get('creates', '?')} ticket creates.",
             "",
@@ -279,6 +305,7 @@ def render_case(case: dict[str, Any]) -> list[str]:
         )
     out += ["", *measurement_table(case), ""]
     out += worker_note(case)
+    out += balance_note(case)
     queries = query_table(case)
     if queries:
         out += ["SQL queries per request (Django test client, in-process):", "", *queries, ""]

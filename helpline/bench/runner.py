@@ -15,8 +15,9 @@ Configured by environment variables (all optional):
 ``BENCH_CONCURRENCY``      client threads, default 4
 ``BENCH_SECONDS``          time budget per measurement, default 30 (fewer requests
                            are made when an endpoint is slower)
-``BENCH_WEB_WORKERS``      gunicorn workers / threads of ``helpline serve``: 2 / 4
-``BENCH_WEB_THREADS``
+``BENCH_WEB_WORKERS``      gunicorn workers / threads / keep-alive seconds of
+``BENCH_WEB_THREADS``      ``helpline serve``: 2 / 4 / 0 (its defaults)
+``BENCH_WEB_KEEPALIVE``
 ``BENCH_REUSE``            ``1``: keep an already seeded database (top it up) instead
                            of starting fresh
 ``BENCH_VAR``              working folder, default ``var/bench``
@@ -76,6 +77,7 @@ class Config:
     concurrency: int = 4
     web_workers: int = 2
     web_threads: int = 4
+    web_keepalive: int = 0  # seconds; helpline serve's default
     reuse: bool = False
     extras: bool = True
     cases: bool = True  # False: only the extras (BENCH_EXTRAS=only)
@@ -99,7 +101,8 @@ class Config:
             config.postgres_url = database_url
         if env.get("BENCH_SECONDS"):
             config.seconds = float(env["BENCH_SECONDS"])
-        for name in ("requests", "creates", "concurrency", "web_workers", "web_threads"):
+        numbers = ("requests", "creates", "concurrency", "web_workers", "web_threads")
+        for name in (*numbers, "web_keepalive"):
             value = env.get(f"BENCH_{name.upper()}")
             if value:
                 setattr(config, name, int(value))
@@ -251,6 +254,7 @@ class Server:
             "--bind", f"127.0.0.1:{self.port}",
             "--workers", str(self.config.web_workers),
             "--threads", str(self.config.web_threads),
+            "--keep-alive", str(self.config.web_keepalive),
         ]  # fmt: skip
         self.log = (self.case.folder / "serve.log").open("wb")
         self.process = subprocess.Popen(
@@ -346,6 +350,7 @@ def run_case(config: Config, database: str, size: int) -> dict[str, Any]:
             "concurrency": config.concurrency,
             "web_workers": config.web_workers,
             "web_threads": config.web_threads,
+            "web_keepalive": config.web_keepalive,
         },
     }
     log(f"{case.key}: migrate")
@@ -377,10 +382,22 @@ def run_case(config: Config, database: str, size: int) -> dict[str, Any]:
     return result
 
 
+def web_worker_pids(server: Server) -> Callable[[], list[int]]:
+    """The gunicorn workers of ``helpline serve``."""
+    root = server.process.pid if server.process else 0
+
+    def pids() -> list[int]:
+        tree = children()
+        masters = [pid for pid in tree.get(root, []) if "gunicorn" in cmdline(pid)]
+        return [worker for master in masters for worker in tree.get(master, [])]
+
+    return pids
+
+
 def server_pids(server: Server, case: Case) -> Callable[[], list[int]]:
     """The web workers, and on PostgreSQL the backends serving the bench database (when
     the server runs on this machine, so /proc shows them)."""
-    root = server.process.pid if server.process else 0
+    workers = web_worker_pids(server)
     connection = None
     if case.database == "postgres":
         import psycopg
@@ -388,9 +405,7 @@ def server_pids(server: Server, case: Case) -> Callable[[], list[int]]:
         connection = psycopg.connect(case.url, autocommit=True)
 
     def pids() -> list[int]:
-        tree = children()
-        masters = [pid for pid in tree.get(root, []) if "gunicorn" in cmdline(pid)]
-        found = [worker for master in masters for worker in tree.get(master, [])]
+        found = workers()
         if connection is not None:
             rows = connection.execute(
                 "SELECT pid FROM pg_stat_activity "
@@ -406,6 +421,7 @@ def measure(
     config: Config, server: Server, facts: dict[str, Any], case: Case
 ) -> list[dict[str, Any]]:
     meter = CpuMeter(server_pids(server, case))
+    web = CpuMeter(web_worker_pids(server))  # how the load was spread over the web workers
     agent = {"Authorization": f"Bearer {token(server, facts['queue_agent'])}"}
     detail_agent = {"Authorization": f"Bearer {token(server, facts['detail_agent'])}"}
     customer = {"Authorization": f"Bearer {token(server, facts['customer'])}"}
@@ -455,11 +471,13 @@ def measure(
                 action(warm, -1)
             warm.close()
         meter.start()
+        web.start()
         outcome = run_load(
             name, action, requests=config.requests, concurrency=config.concurrency,
             make_client=make_client, max_seconds=config.seconds,
         )  # fmt: skip
         outcome.cpu_seconds = meter.stop()
+        outcome.web_worker_cpu = list(web.used().values())
         measurements.append({"kind": kind, **outcome.summary(), **server.error_hint(outcome)})
         log(f"  {name}: p95 {outcome.ms(0.95):.1f} ms, {outcome.errors} errors")
     for name, values in (facts.get("search_inprocess") or {}).items():
@@ -479,6 +497,7 @@ def measure(
     root = server.process.pid if server.process else 0
     worker = CpuMeter(lambda: role_pids(root, "task worker"))
     meter.start()
+    web.start()
     worker.start()
     outcome = run_load(
         "ticket create (API POST)", create, requests=config.creates,
@@ -486,6 +505,7 @@ def measure(
         max_seconds=config.seconds,
     )  # fmt: skip
     outcome.cpu_seconds = meter.stop()
+    outcome.web_worker_cpu = list(web.used().values())
     outcome.worker_cpu_seconds = worker.stop_when_idle()
     measurements.append({"kind": "create", **outcome.summary(), **server.error_hint(outcome)})
     log(f"  create: {outcome.throughput:.0f}/s, p99 {outcome.ms(0.99):.1f} ms")

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from helpline.bench import report
-from helpline.bench.load import Client, CpuMeter, RssSampler, percentile, run_load
+from helpline.bench.load import Client, CpuMeter, Result, RssSampler, percentile, run_load
 from helpline.bench.runner import Config, deep_cursor, postgres_database_url, run
 
 
@@ -116,6 +116,27 @@ def test_the_report_gives_the_workers_cpu_per_created_ticket():
     assert "The task worker spent 7.9 ms of CPU per created ticket" in text
 
 
+def test_the_busiest_web_worker_share_shows_how_evenly_the_load_was_spread():
+    pinned = Result("queue", latencies=[0.01], web_worker_cpu=[3.0, 0.0])
+    even = Result("queue", latencies=[0.01], web_worker_cpu=[1.1, 0.9])
+    assert pinned.summary()["busiest_web_worker_share"] == 1.0
+    assert even.summary()["busiest_web_worker_share"] == 0.55
+    assert Result("queue", latencies=[0.01]).summary()["busiest_web_worker_share"] is None
+
+    rows = [
+        {**pinned.summary(), "kind": "queue"},
+        {**even.summary(), "kind": "search", "name": "search"},
+    ]
+    case = {
+        "database": "sqlite", "size": 10, "measurements": rows, "seed_output": "x",
+        "config": {"web_workers": 2, "web_keepalive": 0},
+    }  # fmt: skip
+    text = report.render({"machine": {"cpus": 2}, "cases": {"sqlite-10": case}}, "2026-11-27")
+    assert "The busiest of the 2 web workers did 55% to 100%" in text
+    assert "an even spread is 50%" in text
+    assert "keep-alive off" in text
+
+
 def test_a_missed_target_says_by_how_much():
     assert report.missed(20.0, 30.0, "ms") == "met"
     assert report.missed(45.0, 30.0, "ms") == "**missed by 15.0 ms** (1.5×)"
@@ -160,12 +181,13 @@ def test_config_reads_the_environment():
             "BENCH_SIZES": "50,1_000",
             "BENCH_DATABASES": "sqlite",
             "BENCH_REQUESTS": "2",
+            "BENCH_WEB_KEEPALIVE": "5",
             "DATABASE_URL": "postgres://u@db:5432/prod",
         }
     )
 
     assert config.sizes == [50, 1000] and config.databases == ["sqlite"]
-    assert config.requests == 2
+    assert config.requests == 2 and config.web_keepalive == 5
     assert postgres_database_url(config.postgres_url, "bench_50") == "postgres://u@db:5432/bench_50"
 
 
@@ -207,4 +229,5 @@ def test_a_whole_run_at_a_tiny_size_writes_the_results(tmp_path: Path):
     assert case["rss"]["web worker"]
     create = next(m for m in case["measurements"] if m["kind"] == "create")
     assert create["worker_cpu_ms_per_request"] is not None
+    assert create["busiest_web_worker_share"] == 1.0  # one web worker
     assert "The task worker spent" in text
