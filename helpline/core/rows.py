@@ -115,6 +115,23 @@ class RowReader[M: Model]:
         """Every matching instance (at most ``limit``)."""
         return self._run(list(params), using, limit, "")
 
+    def values(self, *params: Any, using: str = "default") -> list[dict[str, Any]]:
+        """Every matching row as ``{attname: value}``, each value converted as the ORM converts
+        it, without building instances: for a long listing turned into plain data at once
+        (building 500 thread entries cost more than the rest of the request). The main
+        model's columns only: a reader with ``related`` refuses."""
+        if self.related:
+            raise ValueError("values() reads the main model's columns only: drop related")
+        connection = connections[using]
+        prepared = self._prepared.get(using) or self._prepare(using)
+        with connection.cursor() as cursor:
+            cursor.execute(prepared.sql, list(params))
+            rows = cursor.fetchall()
+        [main] = prepared.parts
+        return [
+            dict(zip(main.attnames, _converted(main, row, connection), strict=True)) for row in rows
+        ]
+
     def _run(self, params: list[Any], using: str, limit: int | None, marks: str) -> list[M]:
         connection = connections[using]
         prepared = self._prepared.get(using) or self._prepare(using)
@@ -214,13 +231,19 @@ def _column(field: Any) -> str:
     return str(column)
 
 
-def _build(part: _Part, row: Sequence[Any], using: str, connection: Any, plain: bool) -> Model:
+def _converted(part: _Part, row: Sequence[Any], connection: Any) -> list[Any]:
+    """``part``'s columns of ``row``, through the field converters the ORM applies."""
     values = list(row[part.start : part.stop])
     for offset, converters, column in part.converters:
         value = values[offset]
         for converter in converters:
             value = converter(value, column, connection)
         values[offset] = value
+    return values
+
+
+def _build(part: _Part, row: Sequence[Any], using: str, connection: Any, plain: bool) -> Model:
+    values = _converted(part, row, connection)
     if not plain:
         return part.model.from_db(using, part.attnames, values)
     # What from_db leaves, for a model where _plain_model holds and no init receiver listens:

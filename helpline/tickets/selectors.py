@@ -249,6 +249,40 @@ def ticket_entries(*, user: User, ticket: Ticket) -> list[ThreadEntry]:
     return entries
 
 
+@dataclass(frozen=True)
+class ThreadRows:
+    """A whole thread as plain values (``ticket_thread_rows``)."""
+
+    entries: list[dict[str, Any]]  # each entry's columns by attname, oldest first
+    authors: dict[int, User]  # the entries' authors by id
+    files: dict[int, list[Attachment]]  # each entry's attachments by entry id
+
+
+# The thread's columns without instances (RowReader.values), its authors apart: a joined
+# author's two dozen columns, read again on every row, cost more than the entry's own.
+_THREAD_ROWS = RowReader(ThreadEntry, _thread_where(True), order="t.id")
+_PUBLIC_THREAD_ROWS = RowReader(ThreadEntry, _thread_where(False), order="t.id")
+_USERS_READ = RowReader(User, "t.id IN ({keys})")
+
+
+def ticket_thread_rows(*, user: User, ticket: Ticket) -> ThreadRows:
+    """The entries ``ticket_entries`` gives, as plain values for a listing that turns them
+    into data at once (the API's whole thread): internal notes only for agents and admins.
+    At 500 entries, building the instances cost more than the rest of the request. Three
+    queries: the entries, their authors, their attachments."""
+    if can_see_internal(user):
+        entries = _THREAD_ROWS.values(ticket.pk)
+    else:
+        entries = _PUBLIC_THREAD_ROWS.values(ticket.pk, *_PUBLIC_KINDS)
+    author_ids = sorted({row["author_id"] for row in entries if row["author_id"] is not None})
+    authors = {author.pk: author for author in _USERS_READ.in_keys(author_ids)}
+    files: dict[int, list[Attachment]] = {row["id"]: [] for row in entries}
+    for attachment in _ENTRY_FILES_READ.all(ticket.pk):
+        if attachment.entry_id in files:  # not a hidden note's
+            files[attachment.entry_id].append(attachment)
+    return ThreadRows(entries, authors, files)
+
+
 # The desk ticket page shows this many of the newest entries; older ones load on demand.
 THREAD_PAGE = 50
 MAX_THREAD_PAGE = 500

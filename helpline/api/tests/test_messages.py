@@ -1,11 +1,12 @@
 import json
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 
 from helpline.api.tests.conftest import API, bearer, error_of
 from helpline.tickets import services
-from helpline.tickets.models import EntryKind, ThreadEntry, Ticket
+from helpline.tickets.models import Attachment, EntryKind, ThreadEntry, Ticket
 
 SECRET = "internal-only-3f9a"
 
@@ -172,8 +173,8 @@ def test_the_thread_runs_a_fixed_number_of_queries_however_long(
     headers = bearer(getattr(desk, who))
     client.get(f"{API}/me", **headers)
 
-    # token, the customer's organisation (visibility), ticket, entries, attachments
-    with django_assert_max_num_queries(5):
+    # token, the customer's organisation (visibility), ticket, entries, authors, attachments
+    with django_assert_max_num_queries(6):
         response = client.get(f"{API}/tickets/{ticket.number}/messages", **headers)
 
     assert len(response.json()["items"]) >= 50
@@ -327,3 +328,56 @@ def test_the_thread_is_rendered_exactly_as_its_schema_dumps_it(client, desk):
     assert response.content.decode() == json.dumps(schema.model_dump(), cls=NinjaJSONEncoder)
     assert any(item.author is None for item in schema.items)
     assert any(item.attachments for item in schema.items)
+
+
+@pytest.mark.parametrize("who", ["customer", "l1"])
+def test_the_whole_thread_from_rows_renders_as_its_entries_do(desk, who):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from ninja.responses import NinjaJSONEncoder
+
+    from helpline.api.v1 import presenters
+    from helpline.tickets import selectors
+
+    ticket = long_thread(desk, 2)
+    upload = SimpleUploadedFile("log.txt", b"boom", content_type="text/plain")
+    services.ticket_reply(actor=desk.customer, ticket=ticket, body="Log", attachments=[upload])
+    note = services.ticket_note(actor=desk.l1, ticket=ticket, body="Hidden log")
+    Attachment.objects.create(  # a note's file, as mail ingestion could leave one
+        ticket=ticket, entry=note, file="tickets/x/y", filename="hidden.txt", size=1
+    )
+    ThreadEntry.objects.filter(ticket=ticket, body="reply 0").update(author=None)
+    # One time on a whole second: no milliseconds in the JSON.
+    ThreadEntry.objects.filter(ticket=ticket, body="answer 0").update(
+        created_at=datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
+    )
+    user = getattr(desk, who)
+
+    rows = presenters.thread_data(selectors.ticket_thread_rows(user=user, ticket=ticket))
+    entries = selectors.ticket_entries(user=user, ticket=ticket)
+
+    assert json.dumps(rows, cls=NinjaJSONEncoder) == json.dumps(
+        [presenters.entry_data(entry) for entry in entries], cls=NinjaJSONEncoder
+    )
+    assert any(row["author"] is None for row in rows)
+    assert any(row["attachments"] for row in rows)
+    assert any(row["created_at"] == "2026-11-27T09:30:00Z" for row in rows)
+    assert any(row["internal"] for row in rows) == (who == "l1")
+    assert ("hidden.txt" in json.dumps(rows)) == (who == "l1")
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 11, 27, 9, 30, tzinfo=UTC),
+        datetime(2026, 11, 27, 9, 30, 5, 123456, tzinfo=UTC),
+        datetime(2026, 11, 27, 9, 30, 5, 999, tzinfo=UTC),
+        datetime(2026, 11, 27, 9, 30, 5, 500000, tzinfo=timezone(timedelta(hours=5, minutes=30))),
+        datetime(2026, 11, 27, 9, 30, 5, 1000),
+    ],
+)
+def test_json_time_writes_a_time_as_the_json_renderer_does(moment):
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    from helpline.api.v1.presenters import json_time
+
+    assert json_time(moment) == DjangoJSONEncoder().default(moment)

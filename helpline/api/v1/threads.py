@@ -37,19 +37,18 @@ def message_list(
     next page is ``?before=<id of the first item>``."""
     user = caller(request)
     ticket = access.access_ticket(user, number, related=False)
+    # An EntryList, as plain data (see presenters.entry_data and thread_data).
     if before is None and limit is None:
-        entries, earlier = selectors.ticket_entries(user=user, ticket=ticket), 0
-    else:
-        page = selectors.ticket_thread_page(
-            user=user,
-            ticket=ticket,
-            before=before,
-            limit=selectors.THREAD_PAGE if limit is None else limit,
-        )
-        entries, earlier = page.entries, page.earlier
-    # An EntryList, as plain data (see presenters.entry_data).
-    items = [presenters.entry_data(entry) for entry in entries]
-    return presenters.rendered(request, {"items": items, "earlier": earlier})
+        thread = selectors.ticket_thread_rows(user=user, ticket=ticket)
+        return presenters.rendered(request, {"items": presenters.thread_data(thread), "earlier": 0})
+    page = selectors.ticket_thread_page(
+        user=user,
+        ticket=ticket,
+        before=before,
+        limit=selectors.THREAD_PAGE if limit is None else limit,
+    )
+    items = [presenters.entry_data(entry) for entry in page.entries]
+    return presenters.rendered(request, {"items": items, "earlier": page.earlier})
 
 
 @router.post(f"/tickets/{TICKET}/messages", response={201: EntryOut, **ERRORS})

@@ -76,6 +76,24 @@ def test_json_columns_are_decoded_and_no_match_gives_none() -> None:
     assert reader.all(event.pk) == [read]
 
 
+def test_values_are_the_orm_values_of_each_row_without_instances() -> None:
+    desk = Desk()
+    tickets = [desk.ticket(), desk.ticket(help_topic=desk.topic)]
+    expected = list(Ticket.objects.filter(pk__in=[t.pk for t in tickets]).order_by("id").values())
+    reader = RowReader(Ticket, "t.department_id = %s", order="t.id")
+
+    rows = reader.values(desk.department.pk)
+
+    assert rows == expected  # same keys (attnames) and values, converted as the ORM does
+    assert rows[0]["created_at"].tzinfo is not None
+    assert reader.values(-1) == []
+
+
+def test_values_refuse_a_reader_with_related_rows() -> None:
+    with pytest.raises(ValueError, match="main model's columns only"):
+        RowReader(Ticket, "t.id = %s", related=("requester",)).values(1)
+
+
 def test_a_related_name_that_is_not_a_foreign_key_is_refused() -> None:
     reader = RowReader(Ticket, "t.id = %s", related=("subject",))
 
