@@ -1,3 +1,4 @@
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -263,6 +264,53 @@ def test_listing_runs_a_fixed_number_of_queries_however_many_tickets(
         response = client.get(f"{API}/tickets?limit=100", **headers)
 
     assert len(response.json()["items"]) == 30
+
+
+@pytest.mark.parametrize("who", ["customer", "l1"])
+def test_a_page_is_rendered_exactly_as_its_schema_dumps_it_and_each_item_as_its_detail(
+    client, desk, resolved_ticket, who
+):
+    import json
+
+    from ninja.responses import NinjaJSONEncoder
+
+    from helpline.api.v1.schemas import TicketPage
+
+    category = Category.objects.create(name="Hardware")
+    tagged = desk.ticket(category=category, tags=["vpn", "printer"], help_topic=desk.topic)
+    Ticket.objects.filter(pk=tagged.pk).update(assignee=None)
+    waiting = desk.ticket()
+    services.ticket_take(actor=desk.l2, ticket=waiting)
+    services.ticket_transition(actor=desk.l2, ticket=waiting, action="pend")
+    # SLA times as the clock leaves them (the desk has no policy): with and without
+    # microseconds, a met target with its time.
+    moment = datetime(2026, 11, 27, 9, 30, 5, 123456, tzinfo=UTC)
+    Ticket.objects.filter(pk=waiting.pk).update(
+        sla_paused_since=moment,
+        first_response_due_at=moment.replace(microsecond=0),
+        first_response_state="met",
+        resolution_due_at=moment,
+        resolution_state="ok",
+    )
+    headers = bearer(getattr(desk, who))
+
+    response = client.get(f"{API}/tickets", **headers)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    page = TicketPage.model_validate(response.json())
+    assert response.content.decode() == json.dumps(page.model_dump(), cls=NinjaJSONEncoder)
+    items = response.json()["items"]
+    assert len(items) == 3
+    assert any(item["resolution"]["problem_identified"] == "cable" for item in items)
+    [paused] = [item for item in items if item["sla"]["paused_since"]]
+    assert paused["sla"]["paused_since"] == "2026-11-27T09:30:05.123Z"
+    assert paused["sla"]["first_response"]["due_at"] == "2026-11-27T09:30:05Z"
+    assert paused["sla"]["first_response"]["met_at"] == paused["first_response_at"]
+    assert any(item["assignee"] is None for item in items)
+    for item in items:
+        detail = client.get(f"{API}/tickets/{item['number']}", **headers)
+        assert detail.json() == item
 
 
 # --- detail ---------------------------------------------------------------------------------

@@ -112,7 +112,7 @@ def ticket_list(
             "With words or phrases the tickets come best match first.",
         ),
     ] = None,
-) -> TicketPage:
+) -> HttpResponse:
     """The tickets the caller may see, newest first (or best match first with ``q``), a page
     at a time."""
     user = caller(request)
@@ -130,7 +130,7 @@ def ticket_list(
             cursor=cursor,
             limit=limit,
         )
-        return ticket_page(user, [hit.ticket for hit in hits.hits], hits.next_cursor)
+        return ticket_page(request, user, [hit.ticket for hit in hits.hits], hits.next_cursor)
     page = selectors.ticket_list(
         user=user,
         queue=queue,
@@ -141,15 +141,21 @@ def ticket_list(
         cursor=cursor,
         limit=limit,
     )
-    return ticket_page(user, page.items, page.next_cursor)
+    return ticket_page(request, user, page.items, page.next_cursor)
 
 
-def ticket_page(user: User, tickets: list[Ticket], next_cursor: str | None) -> TicketPage:
+def ticket_page(
+    request: HttpRequest, user: User, tickets: list[Ticket], next_cursor: str | None
+) -> HttpResponse:
+    """A ``TicketPage``, rendered from plain data (see ``presenters``)."""
     member_of = access.member_department_ids(user) if user.is_agent else frozenset()
-    return TicketPage.model_construct(
-        items=[ticket_out(user, ticket, member_of=member_of) for ticket in tickets],
-        next_cursor=next_cursor,
-    )
+    items = [
+        presenters.ticket_data(
+            ticket, allowed_actions=access.ticket_actions(user, ticket, member_of=member_of)
+        )
+        for ticket in tickets
+    ]
+    return presenters.rendered(request, {"items": items, "next_cursor": next_cursor})
 
 
 def parse_q(q: str) -> ParsedQuery:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 from pydantic import Field, StrictBool
 
@@ -127,9 +127,9 @@ def view_tickets(
     view_id: QueryId,
     cursor: Annotated[str | None, Query(max_length=300)] = None,
     limit: Annotated[int, Query(description="1 to 100")] = 25,
-) -> TicketPage:
+) -> HttpResponse:
     """The view's tickets in its sort (best match first when its query has words)."""
     user = caller(request)
     view = selectors.view_get(user=user, view_id=view_id)
     page = selectors.view_tickets(user=user, view=view, limit=limit, cursor=cursor)
-    return ticket_page(user, [hit.ticket for hit in page.hits], page.next_cursor)
+    return ticket_page(request, user, [hit.ticket for hit in page.hits], page.next_cursor)
