@@ -184,10 +184,15 @@ def check_is_agent(user: User, what: str = "do that") -> None:
 
 
 def member_department_ids(user: User) -> frozenset[int]:
-    """The departments ``user`` is a member of (one query)."""
-    return frozenset(
-        DepartmentMembership.objects.filter(user=user).values_list("department_id", flat=True)
-    )
+    """The departments ``user`` is a member of: one query, once per user object (as Django
+    caches permissions), so a list page and its queue filter read them once per request."""
+    cached: frozenset[int] | None = getattr(user, "_member_department_ids", None)
+    if cached is None:
+        cached = frozenset(
+            DepartmentMembership.objects.filter(user=user).values_list("department_id", flat=True)
+        )
+        user._member_department_ids = cached  # type: ignore[attr-defined]
+    return cached
 
 
 LIFECYCLE_ACTIONS = (

@@ -24,7 +24,7 @@ from helpline.core.configcache import ConfigCache
 from helpline.core.errors import PermissionDenied, ValidationFailed
 from helpline.core.rows import RowReader, set_prefetched
 from helpline.directory.models import Department, DepartmentMembership, HelpTopic
-from helpline.tickets.access import can_see_internal, tickets_visible_to
+from helpline.tickets.access import can_see_internal, member_department_ids, tickets_visible_to
 from helpline.tickets.models import PUBLIC_ENTRY_KINDS, Attachment, ThreadEntry, Ticket
 from helpline.tickets.states import ACTIVE, Status
 
@@ -74,17 +74,10 @@ def decode_cursor(cursor: str) -> int:
 
 
 def _my_department_ids(user: User) -> list[int]:
-    """The agent's departments, read once per user object (like Django's permission cache):
-    a desk page builds its queue and its badge counts from the same request user."""
-    cached: list[int] | None = getattr(user, "_queue_department_ids", None)
-    if cached is None:
-        cached = list(
-            DepartmentMembership.objects.filter(user=user)
-            .order_by("department_id")
-            .values_list("department_id", flat=True)
-        )
-        user._queue_department_ids = cached  # type: ignore[attr-defined]
-    return cached
+    """The agent's departments in order, read once per user object
+    (``access.member_department_ids``): a desk page builds its queue and its badge counts,
+    and an API page its allowed actions, from the same request user."""
+    return sorted(member_department_ids(user))
 
 
 def queue_filter(user: User, queue: str, *, department_ids: list[int] | None = None) -> Q:

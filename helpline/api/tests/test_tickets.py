@@ -266,6 +266,22 @@ def test_listing_runs_a_fixed_number_of_queries_however_many_tickets(
     assert len(response.json()["items"]) == 30
 
 
+def test_a_queue_page_reads_the_agents_departments_once(client, desk):
+    desk.ticket()
+    headers = bearer(desk.l1)
+    client.get(f"{API}/me", **headers)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"{API}/tickets?queue=department", **headers)
+
+    assert len(response.json()["items"]) == 1
+    table = '"directory_departmentmembership"'
+    reads = [
+        q["sql"] for q in queries.captured_queries if q["sql"].split(" FROM ")[1].startswith(table)
+    ]
+    assert len(reads) == 1, reads
+
+
 @pytest.mark.parametrize("who", ["customer", "l1"])
 def test_a_page_is_rendered_exactly_as_its_schema_dumps_it_and_each_item_as_its_detail(
     client, desk, resolved_ticket, who
