@@ -92,3 +92,18 @@ def test_serve_keeps_connections_alive_when_asked(keep_alive_server: int):
     response = _health(keep_alive_server)
     assert response.status == 200
     assert response.getheader("Connection", "").lower() != "close"
+
+
+def test_the_web_application_collects_garbage_less_often_than_python_by_default():
+    import gc
+    import importlib
+
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        import helpline.wsgi
+
+        importlib.reload(helpline.wsgi)
+        assert gc.get_threshold() == helpline.wsgi.GC_THRESHOLDS == (10_000, 20, 20)
+    finally:
+        gc.set_threshold(*before)
