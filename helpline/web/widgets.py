@@ -17,8 +17,10 @@ from typing import Any
 
 from django import forms
 from django.forms.renderers import DjangoTemplates
-from django.utils.html import conditional_escape, escape, format_html
+from django.utils.html import escape
 from django.utils.safestring import SafeData, SafeString, mark_safe
+
+from helpline.web.markup import conditional_escape, format_html
 
 
 def _attrs(attrs: dict[str, Any]) -> SafeString:

@@ -15,13 +15,13 @@ from datetime import datetime
 from django import template
 from django.urls import reverse
 from django.utils import dateformat, timezone
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from helpline.core import clock
 from helpline.sla import selectors as sla_selectors
 from helpline.tickets.models import Ticket
 from helpline.tickets.states import Status
+from helpline.web.markup import format_html
 from helpline.web.templatetags.helpline_web import time_element
 
 register = template.Library()

@@ -9,8 +9,9 @@ from django import template
 from django.forms import BoundField
 from django.utils import dateformat, timezone
 from django.utils.dates import MONTHS_3
-from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+
+from helpline.web.markup import conditional_escape, format_html
 
 register = template.Library()
 
