@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
 from django import template
 from django.forms import BoundField
+from django.template.loader import get_template
 from django.utils import dateformat, timezone
 from django.utils.dates import MONTHS_3
 from django.utils.safestring import SafeString, mark_safe
@@ -141,3 +143,53 @@ def field_row(field: BoundField) -> SafeString:
         parts.append("</div>")
     parts.append("\n</div>\n")
     return mark_safe("".join(parts))  # every value above went through conditional_escape
+
+
+_ENTRY_LABELS = {
+    "note": '<span class="label label-note">Internal note</span>',
+    "reply": '<span class="label label-reply">Support</span>',
+}
+
+
+@register.simple_tag(takes_context=True)
+def thread_items(context: template.Context, entries: Sequence[Any]) -> SafeString:
+    """The ``<li>`` of each thread entry: the HTML of web/includes/entry.html (its reference,
+    held to it by the tests) for each, written in Python because that template cost ~0.1 ms
+    an entry. Needs ``ticket`` in the context (the attachments' links)."""
+    parts = []
+    for entry in entries:
+        if entry.kind == "event":
+            parts.append(
+                format_html(
+                    '<li class="entry-event" id="entry-{}">\n  <span>{}</span>\n  {}\n</li>\n',
+                    entry.pk,
+                    entry.body,
+                    time_element(entry.created_at, "j M, H:i"),
+                )
+            )
+            continue
+        author = entry.author
+        files = getattr(entry, "files", None)
+        parts.append(
+            format_html(
+                '<li class="entry entry-{}" id="entry-{}">\n  <header class="entry-head">\n'
+                "    {}\n    <strong>{}</strong>\n    {}\n  </header>\n"
+                '  <div class="prose">{}</div>\n  {}\n</li>\n',
+                entry.kind,
+                entry.pk,
+                mark_safe(_ENTRY_LABELS.get(entry.kind, "")),
+                (author.display_name if author is not None else "") or "Helpline",
+                time_element(entry.created_at, "j M Y, H:i"),
+                mark_safe(entry.body_html),  # sanitized when it was stored
+                _files(context, files) if files else "",
+            )
+        )
+    return mark_safe("".join(parts))  # every value above went through format_html
+
+
+def _files(context: template.Context, files: Sequence[Any]) -> SafeString:
+    """web/includes/files.html for an entry's attachments (few entries have any)."""
+    written = get_template("web/includes/files.html").render(
+        {"files": files, "ticket": context.get("ticket")}
+    )
+    return mark_safe(written)  # a template's output, escaped by it
