@@ -37,27 +37,46 @@ def _attrs(attrs: dict[str, Any]) -> SafeString:
 
 class QuickSelect(forms.Select):
     """``forms.Select`` with the HTML of Django's select.html and select_option.html, written
-    without a template include per option."""
+    without a template include per option, and from the choices themselves: Django's
+    ``optgroups`` builds a dict of eleven keys per option (``create_option``), which cost more
+    than writing the option."""
 
     def render(
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
     ) -> SafeString:
-        widget = self.get_context(name, value, attrs)["widget"]
-        parts: list[str] = [
-            format_html('<select name="{}"{}>', widget["name"], _attrs(widget["attrs"]))
-        ]
-        for group_name, options, _index in widget["optgroups"]:
+        # What ChoiceWidget.get_context and optgroups give a Select: its options inherit no
+        # attributes, a selected one gets checked_attribute, and only the first match is
+        # selected unless the widget allows several.
+        assert not self.option_inherits_attrs
+        select_attrs = self.build_attrs(self.attrs, attrs)
+        if self.allow_multiple_selected:
+            select_attrs["multiple"] = True
+        values = self.format_value(value)
+        selected_attrs = _attrs(self.checked_attribute)
+        parts: list[str] = [format_html('<select name="{}"{}>', name, _attrs(select_attrs))]
+        has_selected = False
+        for option_value, option_label in self.choices:
+            if option_value is None:
+                option_value = ""
+            if isinstance(option_label, (list, tuple)):
+                group_name, choices = option_value, option_label
+            else:
+                group_name, choices = None, [(option_value, option_label)]
             if group_name:
                 parts.append(format_html('\n  <optgroup label="{}">', group_name))
-            parts.extend(
-                format_html(
-                    '\n  <option value="{}"{}>{}</option>\n',  # as the option template
-                    str(option["value"]),
-                    _attrs(option["attrs"]),
-                    option["label"],
+            for subvalue, sublabel in choices:
+                selected = (not has_selected or self.allow_multiple_selected) and str(
+                    subvalue
+                ) in values
+                has_selected |= selected
+                parts.append(
+                    format_html(
+                        '\n  <option value="{}"{}>{}</option>\n',  # as the option template
+                        str(subvalue),
+                        selected_attrs if selected else "",
+                        sublabel,
+                    )
                 )
-                for option in options
-            )
             if group_name:
                 parts.append("\n  </optgroup>")
         parts.append("\n</select>")

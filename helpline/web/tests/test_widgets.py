@@ -15,12 +15,13 @@ from helpline.web.widgets import _INPUTS, FormRenderer, QuickSelect
 
 CHOICES = [("", 'Pick <one> & "go"'), (1, "Alice"), (2, "Bob's")]
 GROUPED = [("Level <2>", [(1, "Alice"), (2, "Bob")]), (3, "Carol")]
+NONES = [(None, "Nobody"), ("Group", [(None, "Inner none"), (4, gettext_lazy("Dan"))])]
 ATTRS = {"id": "id_agent", "required": True, "disabled": False, "data-note": 'a"b<c'}
 
 
-@pytest.mark.parametrize("value", [None, "", 1, "2", 3, [1, 2]])
+@pytest.mark.parametrize("value", [None, "", 1, "2", 3, 4, "None", [1, 2]])
 @pytest.mark.parametrize("attrs", [None, ATTRS])
-@pytest.mark.parametrize("choices", [CHOICES, GROUPED, []])
+@pytest.mark.parametrize("choices", [CHOICES, GROUPED, NONES, []])
 def test_quick_select_renders_what_django_select_renders(
     choices: list[Any], value: Any, attrs: dict[str, Any] | None
 ) -> None:
