@@ -65,9 +65,9 @@ class QuickSelect(forms.Select):
             if group_name:
                 parts.append(format_html('\n  <optgroup label="{}">', group_name))
             for subvalue, sublabel in choices:
-                selected = (not has_selected or self.allow_multiple_selected) and str(
-                    subvalue
-                ) in values
+                selected = str(subvalue) in values and (
+                    not has_selected or self.allow_multiple_selected
+                )
                 has_selected |= selected
                 parts.append(
                     format_html(
