@@ -101,8 +101,14 @@ class Config:
             config.postgres_url = database_url
         if env.get("BENCH_SECONDS"):
             config.seconds = float(env["BENCH_SECONDS"])
-        numbers = ("requests", "creates", "concurrency", "web_workers", "web_threads")
-        for name in (*numbers, "web_keepalive"):
+        for name in (
+            "requests",
+            "creates",
+            "concurrency",
+            "web_workers",
+            "web_threads",
+            "web_keepalive",
+        ):
             value = env.get(f"BENCH_{name.upper()}")
             if value:
                 setattr(config, name, int(value))
