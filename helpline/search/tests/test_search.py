@@ -17,6 +17,7 @@ from helpline import factories
 from helpline.accounts.models import User
 from helpline.core.errors import ValidationFailed
 from helpline.directory.models import Category
+from helpline.search import selectors as search_selectors
 from helpline.search.backends import sqlite as sqlite_backend
 from helpline.search.query import Filter, parse_query
 from helpline.search.selectors import SearchPage, search_tickets
@@ -420,6 +421,33 @@ def test_an_agent_finds_a_ticket_of_another_department_assigned_to_them(desk, ra
     assert found(desk.l2, "fuser") == [ticket.number]
     assert found(desk.l2, '"printer jam"') == [ticket.number]
     assert found(desk.l1, "fuser") == []
+
+
+def test_an_agent_of_several_departments_ranks_the_newest_matches_of_all_of_them(
+    desk, ranking, monkeypatch
+):
+    # Ranking reads the newest RANK_WINDOW matches of all the agent may see: with a window of
+    # three, the three newest across both departments and the assigned ticket, not three of
+    # each department or none of the single ticket's.
+    monkeypatch.setattr(search_selectors, "RANK_WINDOW", 3)
+    third = factories.department(name="Security", slug="security")
+    both = factories.agent(departments=[desk.department, desk.other_department], name="Both")
+    older_here = desk.ticket(subject="Zephyr outage")
+    older_there = desk.ticket(subject="Zephyr outage", department=desk.other_department)
+    assigned = desk.ticket(subject="Zephyr outage", department=third)
+    Ticket.objects.filter(pk=assigned.pk).update(assignee=both)
+    newer_here = desk.ticket(subject="Zephyr outage")
+    newer_there = desk.ticket(subject="Zephyr outage", department=desk.other_department)
+    desk.ticket(subject="Zephyr outage", department=third)  # not theirs
+
+    assert sorted(found(both, "zephyr")) == sorted(
+        [newer_there.number, newer_here.number, assigned.number]
+    )
+    monkeypatch.setattr(search_selectors, "RANK_WINDOW", 300)
+    assert sorted(found(both, "zephyr")) == sorted(
+        [older_here.number, older_there.number, assigned.number, newer_here.number,
+         newer_there.number]
+    )  # fmt: skip
 
 
 def test_an_inactive_user_finds_nothing(desk):
