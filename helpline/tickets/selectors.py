@@ -168,6 +168,23 @@ def tickets_by_ids(ids: Iterable[int]) -> list[Ticket]:
     return rows
 
 
+# SQLite counts the unassigned queue through (assignee, department, id), equal on both
+# columns, and reads every counted ticket's row for its status: 0.9 ms at 1M tickets. The
+# partial index of the unassigned active tickets holds all the count needs: 0.06 ms.
+_SQLITE_COUNT_INDEXES = {"unassigned": "ticket_queue_unassigned"}
+_TICKETS_FROM = f'FROM "{Ticket._meta.db_table}" WHERE'
+
+
+def _indexed_by(sql: str, index: str) -> str:
+    """``sql`` (one SELECT of the ticket table, as the ORM writes it) reading ``index``, which
+    must serve its WHERE clause (SQLite refuses the statement otherwise)."""
+    if sql.count(_TICKETS_FROM) != 1:
+        return sql  # not the shape this was written for: the planner chooses
+    return sql.replace(
+        _TICKETS_FROM, _TICKETS_FROM.replace(" WHERE", f' INDEXED BY "{index}" WHERE')
+    )
+
+
 def queue_counts(*, user: User) -> dict[str, int]:
     """Counts for the agent queue badges, each one indexed query that stops counting past
     COUNT_CAP: a count above COUNT_CAP means "more than COUNT_CAP" (shown as "1000+").
@@ -192,6 +209,8 @@ def queue_counts(*, user: User) -> dict[str, int]:
             sql, queue_params = queue[: COUNT_CAP + 1].query.sql_with_params()
         except EmptyResultSet:  # an agent in no department
             sql, queue_params = "SELECT 1 WHERE 1 = 0", ()
+        if connection.vendor == "sqlite" and name in _SQLITE_COUNT_INDEXES:
+            sql = _indexed_by(sql, _SQLITE_COUNT_INDEXES[name])
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) capped_{name})")
         params.extend(queue_params)
     # One round trip for the three badges.

@@ -201,6 +201,19 @@ def test_queue_badges_are_counted_through_an_index(busy_desk, no_seq_scan_on_pos
     assert_reads_tickets_by_index(plans, may_walk=False)
 
 
+def test_the_unassigned_badge_counts_from_the_partial_index_of_unassigned_active_tickets(
+    busy_desk, no_seq_scan_on_postgres
+):
+    """The count reads only the entries of the tickets it counts. Through (assignee,
+    department, id), which SQLite's planner prefers for it, it read every unassigned ticket of
+    the department, closed ones too, until it had counted enough active ones: 0.9 ms at 1M
+    tickets against 0.06 ms."""
+    ((_sql, plan),) = plans_of(lambda: queue_counts(user=busy_desk.l1))
+
+    assert "ticket_queue_unassigned" in plan, plan
+    assert "ticket_assignee_dept" not in plan, plan
+
+
 QUEUE_INDEXES = {
     "department": ("ticket_queue_department",),
     "mine": ("ticket_queue_assignee",),
