@@ -146,7 +146,11 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbo
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# Django's ModelBackend, reading the signed-in user by SQL written once. A session names the
+# backend that signed it in: sessions from before it (ModelBackend) sign in again.
+AUTHENTICATION_BACKENDS = ["helpline.accounts.backends.UserBackend"]
+# Django's database sessions, read by SQL written once (helpline/accounts/sessions.py).
+SESSION_ENGINE = "helpline.accounts.sessions"
 # Argon2id with OWASP's parameters for a small machine (19 MiB, not Django's 100 MiB per
 # login): see helpline/accounts/hashers.py.
 PASSWORD_HASHERS = [
