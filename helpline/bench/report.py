@@ -233,12 +233,13 @@ def render(saved: dict[str, Any], day: str) -> str:
     loads = [c.get("load_at_start", [0])[0] for c in cases if c.get("load_at_start")]
     if (machine.get("load_at_start") or [0])[0] > 1.0 or any(v > 1.0 for v in loads):
         out += [
-            "> **Loaded machine.** These figures were taken while other work ran on the same "
-            "machine (see the load averages below, 1/5/15 min); latencies are upper bounds "
-            "and throughput lower bounds of what an idle machine shows. The *server CPU ms/req* "
-            "column does not depend on that: it is the CPU time the web workers (and, on "
-            "PostgreSQL, the database backends) spent per request, the latency one request "
-            "would take on an idle core (I/O waits aside).",
+            "> **Load.** The 1-minute load average was above 1 at the start of the run or of "
+            "a case (see the load averages below, 1/5/15 min). A case's start still counts "
+            "the benchmark's own previous case; other work running on the machine makes "
+            "latencies upper bounds and throughput lower bounds of what an idle machine shows. "
+            "The *server CPU ms/req* column does not depend on load: it is the CPU time the web "
+            "workers (and, on PostgreSQL, the database backends) spent per request, the "
+            "latency one request would take on an idle core (I/O waits aside).",
             "",
         ]
     out += [
