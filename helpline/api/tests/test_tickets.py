@@ -3,6 +3,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.db.models import DateTimeField
 from django.test.utils import CaptureQueriesContext
 
 from helpline import factories
@@ -282,6 +283,21 @@ def test_a_queue_page_reads_the_agents_departments_once(client, desk):
     assert len(reads) == 1, reads
 
 
+def _no_times_under_a_millisecond_past_the_second() -> None:
+    """A time less than a millisecond past the second is written ".000" (as Django's encoder
+    writes it) and parses back as the whole second, written without: the tickets' times are
+    moved to the second, so the round trip through the schema below is exact."""
+    fields = [f.attname for f in Ticket._meta.concrete_fields if isinstance(f, DateTimeField)]
+    for ticket in Ticket.objects.all():
+        changed = {
+            name: value.replace(microsecond=0)
+            for name in fields
+            if (value := getattr(ticket, name)) is not None and 0 < value.microsecond < 1000
+        }
+        if changed:
+            Ticket.objects.filter(pk=ticket.pk).update(**changed)
+
+
 @pytest.mark.parametrize("who", ["customer", "l1"])
 def test_a_page_is_rendered_exactly_as_its_schema_dumps_it_and_each_item_as_its_detail(
     client, desk, resolved_ticket, who
@@ -308,6 +324,7 @@ def test_a_page_is_rendered_exactly_as_its_schema_dumps_it_and_each_item_as_its_
         resolution_due_at=moment,
         resolution_state="ok",
     )
+    _no_times_under_a_millisecond_past_the_second()
     headers = bearer(getattr(desk, who))
 
     response = client.get(f"{API}/tickets", **headers)
