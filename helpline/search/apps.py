@@ -1,7 +1,10 @@
+import logging
 from typing import Any
 
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+
+logger = logging.getLogger(__name__)
 
 
 class SearchConfig(AppConfig):
@@ -27,3 +30,10 @@ def _restore_triggers(sender: AppConfig, using: str, plan: Any = None, **kwargs:
     applied = MigrationRecorder(connection).applied_migrations()
     if ("search", "0001_initial") in applied:
         index.ensure_triggers(connection)
+        stemming = index.stemming(connection)
+        if stemming is not None and stemming[0] != stemming[1]:
+            logger.warning(
+                "search: the index stems words as %s, the settings ask for %s; "
+                "`helpline search-reindex` applies them",
+                *stemming,
+            )

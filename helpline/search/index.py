@@ -36,6 +36,16 @@ def install(connection: BaseDatabaseWrapper) -> bool:
         return backend_for(connection).install(cursor)
 
 
+def stemming(connection: BaseDatabaseWrapper) -> tuple[str, str] | None:
+    """(the language the index stems by now, the one a rebuild from the start would apply),
+    or None for an index that does not stem. They differ between a change of the setting and
+    the rebuild (``rebuild``)."""
+    backend = backend_for(connection)
+    with connection.cursor() as cursor:
+        indexed, wanted = backend.index_language(cursor), backend.wanted_language(cursor)
+    return None if indexed is None or wanted is None else (indexed, wanted)
+
+
 def ensure_triggers(connection: BaseDatabaseWrapper) -> None:
     """Put back the sync triggers if a migration dropped them (SQLite table rebuilds do)."""
     backend = backend_for(connection)

@@ -47,6 +47,13 @@ class SearchBackend(Protocol):
 
     def missing_triggers(self, cursor: Any) -> list[str]: ...
 
+    def index_language(self, cursor: Any) -> str | None:
+        """The language the index stems words by (``simple`` for none); None for an index
+        that never stems (SQLite's)."""
+
+    def wanted_language(self, cursor: Any) -> str | None:
+        """The language a rebuild from the start would stem by; None as above."""
+
     def match_expression(self, text: ParsedQuery) -> str | None:
         """The backend's query for the positive terms and phrases of ``text``."""
 

@@ -13,9 +13,13 @@ Without it the index is on the document alone and the department is tested per m
 phrase common in the whole desk but in one department of six read six times the rows it
 returns: 190 of its 200 ms at 100k tickets.
 
-Text goes through the ``helpline_search`` configuration: ``simple`` (no stemming, no stop
-words: partial words are found by prefix instead) with ``unaccent`` in front when the
-extension can be installed, so "cafe" finds "café" and ``ts_headline`` still marks "café".
+Text goes through the ``helpline_search`` configuration: the words of the search language
+(``helpline.search.language``; English by default) go through its Snowball stemmer, which also
+drops its stop words, so "printers" finds "printer"; ``simple`` stems nothing. ``unaccent``
+comes first when the extension can be installed, so "cafe" finds "café" and ``ts_headline``
+still marks "café". The language is applied when the index is built or rebuilt from the start
+(``start_rebuild``): documents and queries must go through the same dictionaries, so it is
+never changed under an index without re-indexing it.
 """
 
 from __future__ import annotations
@@ -25,8 +29,10 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import DatabaseError, transaction
 
+from helpline.search import language
 from helpline.search.backends import SNIPPET_WORDS, START_MARK, STOP_MARK, Snippet
 from helpline.search.query import ParsedQuery, Phrase, to_pg_tsquery
 from helpline.tickets.models import EntryKind
@@ -63,9 +69,10 @@ DO $$ BEGIN
         CREATE TEXT SEARCH CONFIGURATION {CONFIG} (COPY = pg_catalog.simple);
     END IF;
 END $$"""
-UNACCENT = f"""
-ALTER TEXT SEARCH CONFIGURATION {CONFIG}
-    ALTER MAPPING FOR hword, hword_part, word WITH unaccent, simple"""
+# The token types the stemmer reads (as PostgreSQL's language configurations map them);
+# numbers, emails, URLs and the rest stay as the simple dictionary writes them.
+ASCII_WORDS = "asciiword, asciihword, hword_asciipart"
+WORDS = "word, hword, hword_part"
 
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS search_ticketdoc (
@@ -185,7 +192,7 @@ class PostgresBackend:
         )
         fresh = bool(cursor.fetchone()[0])
         cursor.execute(CONFIGURATION)
-        self._use_unaccent(cursor)
+        self._map_words(cursor, self._stemmer(cursor))
         for statement in SCHEMA:
             cursor.execute(statement)
         self._add_departments(cursor)
@@ -239,16 +246,64 @@ class PostgresBackend:
                         f"ON {table} USING gin (document)"
                     )
 
-    def _use_unaccent(self, cursor: Any) -> None:
-        """Put unaccent in front of the configuration if the extension is there or can be
-        created; CREATE EXTENSION needs a privileged role, so failing is not an error."""
+    def _use_unaccent(self, cursor: Any) -> bool:
+        """Whether the unaccent extension is there or could be created; CREATE EXTENSION
+        needs a privileged role, so failing is not an error."""
         try:
             with transaction.atomic(using=cursor.db.alias):
                 cursor.execute("CREATE EXTENSION IF NOT EXISTS unaccent")
         except DatabaseError as error:
             logger.warning("search: unaccent is not available, accents must match (%s)", error)
-            return
-        cursor.execute(UNACCENT)
+            return False
+        return True
+
+    def _map_words(self, cursor: Any, stemmer: str) -> None:
+        """Send the configuration's words through ``stemmer`` (a dictionary known to exist),
+        after unaccent where there is one."""
+        accented = f"unaccent, {stemmer}" if self._use_unaccent(cursor) else stemmer
+        alter = f"ALTER TEXT SEARCH CONFIGURATION {CONFIG} ALTER MAPPING FOR"
+        cursor.execute(f"{alter} {ASCII_WORDS} WITH {stemmer}")
+        cursor.execute(f"{alter} {WORDS} WITH {accented}")
+
+    def _stemmer(self, cursor: Any) -> str:
+        """The dictionary that stems the configuration's words now (``simple`` for none)."""
+        cursor.execute(
+            """SELECT d.dictname FROM pg_ts_config_map m
+                JOIN pg_ts_config c ON c.oid = m.mapcfg
+                JOIN pg_ts_dict d ON d.oid = m.mapdict
+            WHERE c.cfgname = %s AND c.cfgnamespace = current_schema()::regnamespace
+                AND m.maptokentype = (
+                    SELECT tokid FROM ts_token_type('default') WHERE alias = 'asciiword'
+                )
+            ORDER BY m.mapseqno DESC LIMIT 1""",
+            [CONFIG],
+        )
+        row = cursor.fetchone()
+        return row[0] if row else language.SIMPLE
+
+    def index_language(self, cursor: Any) -> str:
+        """The language the index stems by now (``simple`` for none)."""
+        return _language_of(self._stemmer(cursor))
+
+    def wanted_language(self, cursor: Any) -> str:
+        """The language a rebuild from the start would stem by: the configured one
+        (``configured_language``), or none when PostgreSQL has no stemmer of that name."""
+        return _language_of(self._wanted_stemmer(cursor, warn=False))
+
+    def _wanted_stemmer(self, cursor: Any, *, warn: bool) -> str:
+        wanted = configured_language()
+        stemmer = language.dictionary(wanted)
+        cursor.execute(
+            "SELECT 1 FROM pg_ts_dict WHERE dictname = %s AND pg_ts_dict_is_visible(oid)",
+            [stemmer],
+        )
+        if cursor.fetchone() is not None:
+            return stemmer
+        if warn:
+            logger.warning(
+                "search: PostgreSQL has no stemmer for %r; words are not stemmed", wanted
+            )
+        return language.SIMPLE
 
     def uninstall(self, cursor: Any) -> None:
         for name in TRIGGERS:
@@ -410,8 +465,13 @@ class PostgresBackend:
 
     def start_rebuild(self, cursor: Any, *, from_id: int | None, fresh: bool) -> int:
         # Documents are upserted, so any range can be redone at any time; the old documents
-        # keep answering searches until their batch replaces them.
-        return 0 if from_id is None else max(from_id - 1, 0)
+        # keep answering searches until their batch replaces them. A rebuild from the start
+        # takes up the configured language: until it has passed them, older documents hold
+        # the words as the previous language wrote them.
+        if from_id is None:
+            self._map_words(cursor, self._wanted_stemmer(cursor, warn=True))
+            return 0
+        return max(from_id - 1, 0)
 
     def index_range(self, cursor: Any, after: int, upto: int) -> tuple[int, int]:
         # FOR SHARE waits for a concurrent writer of these rows and reads its committed text,
@@ -490,3 +550,12 @@ def _kind_test(kinds: Sequence[str]) -> tuple[str, list[Any]]:
     if set(kinds) >= INDEXED_KINDS:
         return "TRUE", []
     return "d.kind = ANY(%s)", [list(kinds)]
+
+
+def _language_of(stemmer: str) -> str:
+    return stemmer if stemmer == language.SIMPLE else stemmer.removesuffix("_stem")
+
+
+def configured_language() -> str:
+    """The search language the settings ask for (``SEARCH_LANGUAGE``, else the instance's)."""
+    return language.search_language(settings.HELPLINE_SEARCH_LANGUAGE, settings.LANGUAGE_CODE)

@@ -198,6 +198,12 @@ class SqliteBackend:
         cursor.execute("DROP TABLE IF EXISTS search_entry_fts")
         cursor.execute("DROP TABLE IF EXISTS search_rebuild")
 
+    def index_language(self, cursor: Any) -> str | None:
+        return None  # FTS5's unicode61 tokenizer matches words as written
+
+    def wanted_language(self, cursor: Any) -> str | None:
+        return None
+
     def missing_triggers(self, cursor: Any) -> list[str]:
         """The triggers, and the indexes on the ticket tables, that are not there."""
         cursor.execute("SELECT name FROM sqlite_master WHERE type IN ('trigger', 'index')")

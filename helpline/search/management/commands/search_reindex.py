@@ -11,7 +11,9 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 
+from helpline.search import index
 from helpline.search.index import DEFAULT_BATCH_SIZE, RebuildProgress
 from helpline.search.services import search_reindex
 
@@ -64,6 +66,9 @@ class Command(BaseCommand):
                 f"in {seconds:.1f} s."
             )
         )
+        stemming = index.stemming(connection)
+        if stemming is not None:
+            self.stdout.write(f"Words are stemmed as: {stemming[0]}.")
 
     def _report(self, progress: RebuildProgress) -> None:
         self._last = progress
