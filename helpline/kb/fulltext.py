@@ -16,6 +16,7 @@ from typing import Any
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from helpline.search.backends import SNIPPET_WORDS, START_MARK, STOP_MARK
+from helpline.search.backends import postgres as search_postgres
 
 COLUMNS = ("title", "keywords", "body")
 SQLITE_WEIGHTS = (10.0, 5.0, 1.0)
@@ -44,16 +45,20 @@ _SQLITE_TRIGGERS = {
         END""",
 }
 
-PG_CONFIG = "simple"
+# The ticket search's configuration: the search language's stemmer (helpline.search.language),
+# applied to this index too when the ticket index is rebuilt from the start.
+PG_CONFIG = search_postgres.CONFIG
 PG_DOCUMENT = (
     f"(setweight(to_tsvector('{PG_CONFIG}'::regconfig, coalesce(a.title, '')), 'A')"
     f" || setweight(to_tsvector('{PG_CONFIG}'::regconfig, coalesce(a.keywords, '')), 'B')"
     f" || setweight(to_tsvector('{PG_CONFIG}'::regconfig, coalesce(a.body, '')), 'C'))"
 )
 _PG_INDEX = (
-    "CREATE INDEX IF NOT EXISTS kb_article_document ON kb_article USING gin "
+    "CREATE INDEX IF NOT EXISTS kb_article_search ON kb_article USING gin "
     f"(({PG_DOCUMENT.replace('a.', '')}))"
 )
+# The index of releases that matched words as written ("simple"), replaced by the one above.
+_PG_OLD_INDEX = "DROP INDEX IF EXISTS kb_article_document"
 _HEADLINE_OPTIONS = (
     f"StartSel={START_MARK}, StopSel={STOP_MARK}, MaxFragments=1, "
     f"MaxWords={SNIPPET_WORDS}, MinWords={SNIPPET_WORDS // 2}, ShortWord=0, "
@@ -71,6 +76,8 @@ def install(connection: BaseDatabaseWrapper) -> None:
         return
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            search_postgres.PostgresBackend().ensure_configuration(cursor)
+            cursor.execute(_PG_OLD_INDEX)
             cursor.execute(_PG_INDEX)
             return
         cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'kb_article_fts'")
@@ -88,7 +95,8 @@ def uninstall(connection: BaseDatabaseWrapper) -> None:
         return
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("DROP INDEX IF EXISTS kb_article_document")
+            cursor.execute("DROP INDEX IF EXISTS kb_article_search")
+            cursor.execute(_PG_OLD_INDEX)
             return
         for name in _SQLITE_TRIGGERS:
             cursor.execute(f"DROP TRIGGER IF EXISTS {name}")

@@ -191,8 +191,7 @@ class PostgresBackend:
             "OR to_regclass('search_entrydoc') IS NULL"
         )
         fresh = bool(cursor.fetchone()[0])
-        cursor.execute(CONFIGURATION)
-        self._map_words(cursor, self._stemmer(cursor))
+        self.ensure_configuration(cursor)
         for statement in SCHEMA:
             cursor.execute(statement)
         self._add_departments(cursor)
@@ -246,6 +245,12 @@ class PostgresBackend:
                         f"ON {table} USING gin (document)"
                     )
 
+    def ensure_configuration(self, cursor: Any) -> None:
+        """Create the text search configuration if it is missing (for the knowledge base's
+        index, which may be created before this one), keeping the language it has."""
+        cursor.execute(CONFIGURATION)
+        self._map_words(cursor, self._stemmer(cursor))
+
     def _use_unaccent(self, cursor: Any) -> bool:
         """Whether the unaccent extension is there or could be created; CREATE EXTENSION
         needs a privileged role, so failing is not an error."""
@@ -264,6 +269,24 @@ class PostgresBackend:
         alter = f"ALTER TEXT SEARCH CONFIGURATION {CONFIG} ALTER MAPPING FOR"
         cursor.execute(f"{alter} {ASCII_WORDS} WITH {stemmer}")
         cursor.execute(f"{alter} {WORDS} WITH {accented}")
+
+    def _use_stemmer(self, cursor: Any, stemmer: str) -> None:
+        """Stem by ``stemmer`` from now on. The indexes that other tables write through the
+        configuration (the knowledge base's expression index) are rebuilt at once when it
+        changes; this index's documents are rewritten by the rebuild that asked for it."""
+        changed = stemmer != self._stemmer(cursor)
+        self._map_words(cursor, stemmer)
+        if not changed:
+            return
+        cursor.execute(
+            """SELECT d.objid::regclass::text FROM pg_depend d
+            JOIN pg_class c ON c.oid = d.objid AND c.relkind = 'i'
+            WHERE d.classid = 'pg_class'::regclass
+                AND d.refclassid = 'pg_ts_config'::regclass AND d.refobjid = %s::regconfig""",
+            [CONFIG],
+        )
+        for (name,) in cursor.fetchall():
+            cursor.execute(f"REINDEX INDEX {name}")
 
     def _stemmer(self, cursor: Any) -> str:
         """The dictionary that stems the configuration's words now (``simple`` for none)."""
@@ -320,7 +343,18 @@ class PostgresBackend:
             "search_entry_document(text)",
         ):
             cursor.execute(f"DROP FUNCTION IF EXISTS {function}")
-        cursor.execute(f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {CONFIG}")
+        # The configuration stays while another index is written through it (the knowledge
+        # base's).
+        cursor.execute(
+            """SELECT NOT EXISTS (
+                SELECT 1 FROM pg_depend d JOIN pg_ts_config c ON c.oid = d.refobjid
+                WHERE d.refclassid = 'pg_ts_config'::regclass AND d.classid = 'pg_class'::regclass
+                    AND c.cfgname = %s AND c.cfgnamespace = current_schema()::regnamespace
+            )""",
+            [CONFIG],
+        )
+        if cursor.fetchone()[0]:
+            cursor.execute(f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {CONFIG}")
 
     def missing_triggers(self, cursor: Any) -> list[str]:
         cursor.execute(
@@ -469,7 +503,7 @@ class PostgresBackend:
         # takes up the configured language: until it has passed them, older documents hold
         # the words as the previous language wrote them.
         if from_id is None:
-            self._map_words(cursor, self._wanted_stemmer(cursor, warn=True))
+            self._use_stemmer(cursor, self._wanted_stemmer(cursor, warn=True))
             return 0
         return max(from_id - 1, 0)
 

@@ -102,3 +102,28 @@ def test_migrating_warns_while_the_index_stems_by_another_language(desk, postgre
 
     assert "stems words as english, the settings ask for german" in caplog.text
     assert "helpline search-reindex" in caplog.text
+
+
+def test_articles_are_stemmed_in_the_search_language_and_rebuilt_with_it(desk, postgres):
+    from helpline.kb.selectors import search_articles
+    from helpline.kb.tests.factories import article
+
+    made = article(author=desk.l2, title="Printer setup", body="Connecting printers.")
+
+    def titles(text: str) -> list[str]:
+        return [hit.title for hit in search_articles(user=desk.customer, query=text)]
+
+    def storage() -> int:  # REINDEX writes an index anew, in a new file
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT relfilenode FROM pg_class WHERE relname = 'kb_article_search'")
+            return cursor.fetchone()[0]
+
+    assert titles("printers setups") == [made.title]
+    before = storage()
+    index.rebuild(connection)  # the same language: nothing to rewrite
+    assert storage() == before
+    with override_settings(HELPLINE_SEARCH_LANGUAGE="simple"):
+        index.rebuild(connection)
+        assert storage() != before  # the article index was rebuilt with the configuration
+        assert titles("printers setups") == []
+        assert titles("printer setup") == [made.title]
