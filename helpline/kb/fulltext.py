@@ -17,13 +17,14 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 from helpline.search.backends import SNIPPET_WORDS, START_MARK, STOP_MARK
 from helpline.search.backends import postgres as search_postgres
+from helpline.search.backends import sqlite as search_sqlite
 
 COLUMNS = ("title", "keywords", "body")
 SQLITE_WEIGHTS = (10.0, 5.0, 1.0)
 
 _SQLITE_TABLE = """CREATE VIRTUAL TABLE IF NOT EXISTS kb_article_fts USING fts5(
     title, keywords, body, content = 'kb_article', content_rowid = 'id',
-    tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')"""
+    tokenize = '{tokenizer}', prefix = '2 3')"""
 _SQLITE_TRIGGERS = {
     "kb_article_fts_insert": """CREATE TRIGGER kb_article_fts_insert AFTER INSERT ON kb_article
         BEGIN
@@ -82,12 +83,24 @@ def install(connection: BaseDatabaseWrapper) -> None:
             return
         cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'kb_article_fts'")
         fresh = cursor.fetchone()[0] == 0
-        cursor.execute(_SQLITE_TABLE)
+        # The tokenizer of the ticket index, or the configured language's for a new one.
+        chosen = search_sqlite.table_tokenizer(cursor, "search_ticket_fts")
+        cursor.execute(_SQLITE_TABLE.format(tokenizer=chosen or search_sqlite.wanted_tokenizer()))
         for name, statement in _SQLITE_TRIGGERS.items():
             cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
             cursor.execute(statement)
         if fresh:
             cursor.execute("INSERT INTO kb_article_fts (kb_article_fts) VALUES ('rebuild')")
+
+
+def retokenize(cursor: Any, tokenizer: str) -> None:
+    """Remake SQLite's article index with ``tokenizer`` (the ticket index's new one) and fill
+    it, if it is there and has another."""
+    if search_sqlite.table_tokenizer(cursor, "kb_article_fts") in (None, tokenizer):
+        return
+    cursor.execute("DROP TABLE kb_article_fts")
+    cursor.execute(_SQLITE_TABLE.format(tokenizer=tokenizer))
+    cursor.execute("INSERT INTO kb_article_fts (kb_article_fts) VALUES ('rebuild')")
 
 
 def uninstall(connection: BaseDatabaseWrapper) -> None:

@@ -7,6 +7,10 @@ is used: SQLite refuses to rename a table a view refers to, which Django's table
 later ticket migrations do. Those rebuilds drop the triggers instead, so the app puts them back
 after every migrate (see ``apps.py``). Renaming an indexed column needs a search migration.
 
+The tokenizer is the search language's (``helpline.search.language``): ``porter`` over
+``unicode61`` for English, so "printers" finds "printer", else ``unicode61`` alone. It is part
+of an FTS5 table, so a rebuild from the start under another language makes the tables anew.
+
 External-content tables must be told the exact old values to delete, so the triggers pass
 ``OLD.*``. A rebuild runs in batches that commit one by one; while it runs, the one row of
 ``search_rebuild`` holds the highest ticket id indexed so far (the watermark), and the triggers
@@ -66,7 +70,37 @@ THREAD_SCORE = THREAD_WEIGHT * BODY_SCORE
 COMMON_ROWS = 5000
 MAX_ID = 2**63 - 1
 
-_TOKENIZE = "tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'"
+# FTS5 stems English only (its porter tokenizer, over unicode61); any other language is
+# matched as written.
+PLAIN_TOKENIZER = "unicode61 remove_diacritics 2"
+ENGLISH_TOKENIZER = f"porter {PLAIN_TOKENIZER}"
+
+
+def tokenizer(language_name: str) -> str:
+    """The FTS5 tokenizer for the search language ``language_name``."""
+    return ENGLISH_TOKENIZER if language_name == "english" else PLAIN_TOKENIZER
+
+
+def wanted_tokenizer() -> str:
+    """The tokenizer a rebuild from the start would use: the configured language's."""
+    from helpline.search.backends.postgres import configured_language
+
+    return tokenizer(configured_language())
+
+
+def _tokenize(chosen: str) -> str:
+    return f"tokenize = '{chosen}', prefix = '2 3'"
+
+
+def table_tokenizer(cursor: Any, table: str) -> str | None:
+    """The tokenizer FTS5 table ``table`` was created with (None if there is no table)."""
+    cursor.execute("SELECT sql FROM sqlite_master WHERE name = %s", [table])
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    return ENGLISH_TOKENIZER if "tokenize = 'porter " in row[0] else PLAIN_TOKENIZER
+
+
 _COLS = ", ".join(TICKET_COLUMNS)
 _OLD = ", ".join(f"OLD.{c}" for c in TICKET_COLUMNS)
 _NEW = ", ".join(f"NEW.{c}" for c in TICKET_COLUMNS)
@@ -78,16 +112,19 @@ def _indexed(ticket_id: str) -> str:
     return f"NOT EXISTS (SELECT 1 FROM search_rebuild WHERE watermark < {ticket_id})"
 
 
-TABLES = [
-    """CREATE TABLE IF NOT EXISTS search_rebuild (
-        id INTEGER PRIMARY KEY CHECK (id = 1),
-        watermark INTEGER NOT NULL
-    )""",
-    f"""CREATE VIRTUAL TABLE IF NOT EXISTS search_ticket_fts USING fts5(
-        {_COLS}, content = 'tickets_ticket', content_rowid = 'id', {_TOKENIZE})""",
-    f"""CREATE VIRTUAL TABLE IF NOT EXISTS search_entry_fts USING fts5(
-        body, content = 'tickets_threadentry', content_rowid = 'id', {_TOKENIZE})""",
-]
+def _tables(chosen: str) -> list[str]:
+    """The index's tables, the FTS5 ones with the tokenizer ``chosen``."""
+    return [
+        """CREATE TABLE IF NOT EXISTS search_rebuild (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            watermark INTEGER NOT NULL
+        )""",
+        f"""CREATE VIRTUAL TABLE IF NOT EXISTS search_ticket_fts USING fts5(
+            {_COLS}, content = 'tickets_ticket', content_rowid = 'id', {_tokenize(chosen)})""",
+        f"""CREATE VIRTUAL TABLE IF NOT EXISTS search_entry_fts USING fts5(
+            body, content = 'tickets_threadentry', content_rowid = 'id', {_tokenize(chosen)})""",
+    ]
+
 
 # Indexes on the ticket tables that the search reads; a table rebuild drops them as it drops
 # the triggers, and they are put back the same way.
@@ -176,7 +213,7 @@ class SqliteBackend:
         if fresh:
             # Whatever is left of an old index no longer matches its tables.
             self.uninstall(cursor)
-        for statement in TABLES:
+        for statement in _tables(wanted_tokenizer()):  # an existing table keeps its own
             cursor.execute(statement)
         for statement in INDEXES.values():
             cursor.execute(statement)
@@ -199,10 +236,10 @@ class SqliteBackend:
         cursor.execute("DROP TABLE IF EXISTS search_rebuild")
 
     def index_language(self, cursor: Any) -> str | None:
-        return None  # FTS5's unicode61 tokenizer matches words as written
+        return _language_of(table_tokenizer(cursor, "search_ticket_fts") or PLAIN_TOKENIZER)
 
     def wanted_language(self, cursor: Any) -> str | None:
-        return None
+        return _language_of(wanted_tokenizer())
 
     def missing_triggers(self, cursor: Any) -> list[str]:
         """The triggers, and the indexes on the ticket tables, that are not there."""
@@ -383,6 +420,17 @@ class SqliteBackend:
 
     def start_rebuild(self, cursor: Any, *, from_id: int | None, fresh: bool) -> int:
         if from_id is None or fresh:
+            chosen = wanted_tokenizer()
+            if table_tokenizer(cursor, "search_ticket_fts") != chosen:
+                # The tokenizer is part of an FTS5 table: a new language, new tables (empty
+                # until the rebuild reaches their tickets), and the articles' index with them.
+                cursor.execute("DROP TABLE IF EXISTS search_ticket_fts")
+                cursor.execute("DROP TABLE IF EXISTS search_entry_fts")
+                for statement in _tables(chosen):
+                    cursor.execute(statement)
+                from helpline.kb import fulltext
+
+                fulltext.retokenize(cursor, chosen)
             cursor.execute(
                 "INSERT INTO search_ticket_fts (search_ticket_fts) VALUES ('delete-all')"
             )
@@ -496,3 +544,7 @@ def _phrases(match: str) -> list[str]:
 def _in_columns(columns: Sequence[str], match: str) -> str:
     """``match`` with every phrase restricted to ``columns``."""
     return f"{{{' '.join(columns)}}} : ({match})"
+
+
+def _language_of(chosen: str) -> str:
+    return "english" if chosen == ENGLISH_TOKENIZER else "simple"
