@@ -1,9 +1,10 @@
-"""The language of the full-text search: which PostgreSQL text search dictionary stems words
-(``printers`` finds ``printer``) and drops stop words. Pure: no ORM, no database.
+"""The language of the full-text search: which stemmer makes ``printers`` find ``printer``
+(PostgreSQL's Snowball dictionaries, which also drop the language's stop words; SQLite's FTS5
+has English only, its porter tokenizer). Pure: no ORM, no database.
 
 ``SEARCH_LANGUAGE`` names it (``english``, ``german``... or an ISO code such as ``de``); unset,
-it is the instance's ``LANGUAGE_CODE``. ``simple`` stems nothing. A language PostgreSQL has no
-stemmer for falls back to ``simple`` (the backend checks the catalog)."""
+it is the instance's ``LANGUAGE_CODE``. ``simple`` stems nothing. A language the database has no
+stemmer for falls back to ``simple`` (each backend checks what it has)."""
 
 from __future__ import annotations
 
