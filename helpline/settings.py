@@ -166,9 +166,10 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en"
-# The full-text search's language (PostgreSQL stemming and stop words): a name (english,
-# german...) or an ISO code; empty means LANGUAGE_CODE's; "simple" stems nothing. Applied when
-# the index is built or rebuilt (helpline search-reindex). See helpline/search/language.py.
+# The full-text search's language (stemming, and on PostgreSQL stop words; SQLite stems
+# English only): a name (english, german...) or an ISO code; empty means LANGUAGE_CODE's;
+# "simple" stems nothing. Applied when the index is built or rebuilt (helpline
+# search-reindex). See helpline/search/language.py.
 HELPLINE_SEARCH_LANGUAGE = os.environ.get("SEARCH_LANGUAGE", "")
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True

@@ -16,8 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from django.conf import settings
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+from helpline.search import language
 from helpline.search.query import ParsedQuery
 
 if TYPE_CHECKING:
@@ -28,6 +30,12 @@ if TYPE_CHECKING:
 START_MARK = "\ue000"
 STOP_MARK = "\ue001"
 SNIPPET_WORDS = 24
+
+
+def configured_language() -> str:
+    """The search language the settings ask for (``SEARCH_LANGUAGE``, else the instance's);
+    each backend stems by it as far as it can (``index_language``)."""
+    return language.search_language(settings.HELPLINE_SEARCH_LANGUAGE, settings.LANGUAGE_CODE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,11 +29,16 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.db import DatabaseError, transaction
 
 from helpline.search import language
-from helpline.search.backends import SNIPPET_WORDS, START_MARK, STOP_MARK, Snippet
+from helpline.search.backends import (
+    SNIPPET_WORDS,
+    START_MARK,
+    STOP_MARK,
+    Snippet,
+    configured_language,
+)
 from helpline.search.query import ParsedQuery, Phrase, to_pg_tsquery
 from helpline.tickets.models import EntryKind
 
@@ -588,8 +593,3 @@ def _kind_test(kinds: Sequence[str]) -> tuple[str, list[Any]]:
 
 def _language_of(stemmer: str) -> str:
     return stemmer if stemmer == language.SIMPLE else stemmer.removesuffix("_stem")
-
-
-def configured_language() -> str:
-    """The search language the settings ask for (``SEARCH_LANGUAGE``, else the instance's)."""
-    return language.search_language(settings.HELPLINE_SEARCH_LANGUAGE, settings.LANGUAGE_CODE)

@@ -40,7 +40,14 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from helpline.search.backends import SNIPPET_WORDS, START_MARK, STOP_MARK, Snippet, placeholders
+from helpline.search.backends import (
+    SNIPPET_WORDS,
+    START_MARK,
+    STOP_MARK,
+    Snippet,
+    configured_language,
+    placeholders,
+)
 from helpline.search.query import ParsedQuery, to_fts5_exclusion_match, to_fts5_match
 
 if TYPE_CHECKING:
@@ -83,8 +90,6 @@ def tokenizer(language_name: str) -> str:
 
 def wanted_tokenizer() -> str:
     """The tokenizer a rebuild from the start would use: the configured language's."""
-    from helpline.search.backends.postgres import configured_language
-
     return tokenizer(configured_language())
 
 
