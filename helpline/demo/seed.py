@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.utils.text import slugify
 
 from helpline.accounts.models import Organization, Role, User
 from helpline.directory.models import (
@@ -191,9 +190,7 @@ def seed() -> DemoLogins:
     departments: dict[str, Department] = {}
     agents: dict[tuple[str, int], User] = {}
     for name, slug in WORKING_DEPARTMENTS:
-        department = Department.objects.create(
-            name=name, slug=slugify(name), email=f"{slug}@{DOMAIN}"
-        )
+        department = Department.objects.create(name=name, slug=slug, email=f"{slug}@{DOMAIN}")
         departments[name] = department
         for level in (1, 2, 3):
             agent = _user(

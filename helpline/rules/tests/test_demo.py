@@ -39,3 +39,18 @@ def test_the_demo_routes_vpn_tickets_to_network_and_phishing_to_security(
     )
     strategy = AssignmentStrategy.objects.get(department__name="Helpdesk Support", level=1)
     assert strategy.strategy == Strategy.ROUND_ROBIN
+
+
+def test_the_readmes_dept_filter_finds_the_demo_network_department(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from helpline.search.selectors import search_tickets
+
+    with django_capture_on_commit_callbacks(execute=False):
+        seed.seed()
+    vpn = _open(django_capture_on_commit_callbacks, "Packet loss on the VPN")
+    admin = User.objects.get(email=f"admin@{seed.DOMAIN}")
+
+    hits = search_tickets(user=admin, query="dept:network vpn", limit=50).hits
+    assert vpn.number in [hit.ticket.number for hit in hits]
+    assert {hit.ticket.department.slug for hit in hits} == {"network"}
