@@ -19,9 +19,8 @@ from helpline.bench.runner import free_port
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def _serve(tmp_path: Path, *args: str) -> Iterator[int]:
-    port = free_port()
-    env = {
+def _env(tmp_path: Path) -> dict[str, str]:
+    return {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "HELPLINE_VAR_DIR": str(tmp_path),
@@ -30,8 +29,16 @@ def _serve(tmp_path: Path, *args: str) -> Iterator[int]:
         "SECRET_KEY": "helpline-test-serve-" + "x" * 40,
         "LOG_LEVEL": "WARNING",
     }
+
+
+def _serve(tmp_path: Path, *args: str, worker: bool = False) -> Iterator[int]:
+    port = free_port()
+    env = _env(tmp_path)
     env.pop("WEB_KEEPALIVE", None)
-    command = [sys.executable, "-m", "helpline", "serve", "--no-worker", "--workers", "1"]
+    env.pop("WORKER_NICE", None)
+    command = [sys.executable, "-m", "helpline", "serve", "--workers", "1"]
+    if not worker:
+        command.append("--no-worker")
     process = subprocess.Popen(
         [*command, "--bind", f"127.0.0.1:{port}", *args],
         cwd=ROOT,
@@ -88,6 +95,72 @@ def test_serve_keeps_connections_alive_when_asked(keep_alive_server: int):
     response = _health(keep_alive_server)
     assert response.status == 200
     assert response.getheader("Connection", "").lower() != "close"
+
+
+def _niceness(pid: int) -> int:
+    # /proc/<pid>/stat: the 19th field is the nice value (after "pid (comm)", which may hold
+    # spaces, so count from the closing parenthesis).
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return int(fields[16])
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:  # the process ended while we looked
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
+def test_serve_runs_its_worker_at_a_lower_cpu_priority_than_the_web_server(tmp_path: Path):
+    # Requests are answered first under load; the worker's mail waits for an idle core.
+    subprocess.run(
+        [sys.executable, "-m", "helpline", "migrate", "-v0"],
+        cwd=ROOT, env=_env(tmp_path), check=True,
+    )  # fmt: skip
+    serving = _serve(tmp_path, worker=True)
+    port = next(serving)
+    try:
+        assert _health(port).status == 200
+        serve = next(
+            pid for pid in map(int, filter(str.isdigit, os.listdir("/proc")))
+            if f"127.0.0.1:{port}".encode() in _cmdline(pid) and b"serve" in _cmdline(pid)
+        )  # fmt: skip
+        roles = {b"gunicorn" in _cmdline(pid): pid for pid in _children(serve)}
+        own = _niceness(os.getpid())
+        deadline = time.monotonic() + 60  # the worker lowers its priority once it has started
+        while _niceness(roles[False]) == own and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _niceness(roles[True]) == own  # the web server
+        assert _niceness(roles[False]) == min(own + 10, 19)  # the worker
+    finally:
+        next(serving, None)
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def test_serve_refuses_a_worker_priority_outside_nice_range():
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="between 0 and 19"):
+        call_command("serve", worker_nice=20)
+
+
+def test_worker_refuses_a_priority_outside_nice_range():
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="between 0 and 19"):
+        call_command("worker", nice=-1)
 
 
 def test_the_web_application_collects_garbage_less_often_than_python_by_default():

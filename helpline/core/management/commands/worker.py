@@ -3,17 +3,23 @@
 The task loop is the configured backend's own worker (django-tasks-db's ``db_worker`` by
 default, RQ's with ``TASKS_BACKEND=rq``); the sweeps run in a thread beside it. Several
 workers may run at once on several machines: the sweeps claim their rows (see sla.sweeps).
+
+``--nice N`` lowers the worker's CPU priority (as ``nice(1)`` does) before it starts. ``helpline
+serve`` runs its worker at 10, so that on a machine the web server shares, a burst of requests
+is answered first and the burst's mail goes out a moment later, when the web workers leave a
+core idle. The work is queued in the database, so a slower worker delays it and loses nothing.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections, connection
 
 from helpline.mail.imap import poll_step
@@ -50,8 +56,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--sweep-interval", type=float, default=60.0, help="Seconds between sweeps."
         )
+        parser.add_argument(
+            "--nice",
+            type=int,
+            default=int(os.environ.get("WORKER_NICE", 0)),
+            help="Lower the worker's CPU priority by this much (0-19, as nice(1)).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not 0 <= options["nice"] <= 19:
+            raise CommandError("--nice must be between 0 and 19")
+        if options["nice"]:
+            os.nice(options["nice"])
         stop = threading.Event()
         sweeper = None
         if options["batch"] and not options["no_sweeps"]:
