@@ -23,7 +23,7 @@ from django.db.models import F
 
 from helpline.accounts.models import User
 from helpline.audit.services import audit_record
-from helpline.core import clock
+from helpline.core import clock, rows
 from helpline.core.errors import NotFound, ValidationFailed
 from helpline.core.mail import Email
 from helpline.core.rows import RowReader
@@ -62,7 +62,7 @@ def recipients(event: str, ticket: Ticket, user: User | None) -> list[User]:
     audience = EVENTS[event].audience
     people: list[User | None]
     if audience == "requester":
-        people = [ticket.requester, *ticket.collaborators.all()]
+        people = [ticket.requester, *_COLLABORATORS_READ.all(ticket.pk)]
     elif audience == "assignee":
         people = [ticket.assignee]
     elif audience == "assignee_and_manager":
@@ -107,9 +107,11 @@ def preferences_for(user: User) -> list[Preference]:
 def _channels(users: Iterable[User], event: str) -> dict[int, tuple[bool, bool]]:
     """{user id: (email, in_app)} for ``event``: one query for all of them."""
     ids = [u.pk for u in users]
+    if not ids:
+        return {}
+    # Every preference of these agents (a row per event at most), the event picked here.
     chosen = {
-        p.user_id: (p.email, p.in_app)
-        for p in NotificationPreference.objects.filter(user_id__in=ids, event=event)
+        p.user_id: (p.email, p.in_app) for p in _PREFERENCES_READ.in_keys(ids) if p.event == event
     }
     return {pk: chosen.get(pk, (True, True)) for pk in ids}
 
@@ -150,9 +152,12 @@ def preferences_update(*, actor: User, changes: dict[str, dict[str, bool]]) -> l
 
 
 def _in_app(users: Iterable[User], *, ticket: Ticket | None, event: str, text: str) -> int:
-    rows = [Notification(user=u, ticket=ticket, event=event, text=text[:500]) for u in users]
-    Notification.objects.bulk_create(rows)
-    return len(rows)
+    notifications = [
+        Notification(user=u, ticket=ticket, event=event, text=text[:500]) for u in users
+    ]
+    for notification in notifications:  # mostly one: rows.insert costs less than bulk_create
+        rows.insert(notification)
+    return len(notifications)
 
 
 def notification_mark_read(*, actor: User, notification_id: int) -> Notification:
@@ -234,7 +239,7 @@ def outbound_queue(
     if ticket is not None:
         headers["X-Helpline-Ticket"] = str(ticket.number)
     now = clock.now()
-    return OutboundMessage.objects.create(
+    message = OutboundMessage(
         ticket=ticket,
         entry=entry,
         event=event,
@@ -252,6 +257,8 @@ def outbound_queue(
         attempts=1 if claimed else 0,
         next_attempt_at=now + LEASE if claimed else now,
     )
+    rows.insert(message)  # the worker stores every message it sends: SQL written once
+    return message
 
 
 def _reply_to(message: OutboundMessage) -> str:
@@ -321,7 +328,7 @@ def _attempt(message: OutboundMessage, now: datetime) -> bool:
     message.sent_at = clock.now()
     message.next_attempt_at = None
     message.last_error = ""
-    message.save(update_fields=["status", "sent_at", "next_attempt_at", "last_error"])
+    rows.update(message, ["status", "sent_at", "next_attempt_at", "last_error"])
     return True
 
 
@@ -522,6 +529,12 @@ def notification_send(
 _TICKET_READ = RowReader(Ticket, "t.id = %s", related=("requester", "assignee", "department"))
 _ENTRY_READ = RowReader(ThreadEntry, "t.id = %s", related=("author",))
 _USER_READ = RowReader(User, "t.id = %s")
+_COLLABORATORS_READ = RowReader(
+    User,
+    f"t.id IN (SELECT user_id FROM {Ticket.collaborators.through._meta.db_table} "
+    "WHERE ticket_id = %s)",
+)
+_PREFERENCES_READ = RowReader(NotificationPreference, "t.user_id IN ({keys})")
 
 
 def notify_users(*, ticket: Ticket, users: Iterable[User], event: str, text: str) -> int:

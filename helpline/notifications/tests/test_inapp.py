@@ -62,6 +62,16 @@ def test_an_agent_who_turned_both_off_hears_nothing(desk, committed):
     assert not Notification.objects.filter(user=desk.l1).exists()
 
 
+def test_an_agents_choice_for_one_event_leaves_the_other_events_on(desk, committed):
+    services.preferences_update(
+        actor=desk.l1, changes={"ticket_escalated": {"email": False, "in_app": False}}
+    )
+    with committed():
+        desk.ticket()
+    assert [m.to for m in mail.outbox if "Assigned" in m.subject] == [[desk.l1.email]]
+    assert Notification.objects.filter(user=desk.l1, event="ticket_assigned").count() == 1
+
+
 def test_customers_mail_ignores_preferences_and_creates_no_in_app_rows(desk, committed):
     with committed():
         desk.ticket()
