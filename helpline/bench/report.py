@@ -299,6 +299,12 @@ def render_case(case: dict[str, Any]) -> list[str]:
         f"- load average at start / end: {_load(case.get('load_at_start'))} → "
         f"{_load(case.get('load_at_end'))}",
     ]
+    if case.get("speed_check_ms"):
+        out.append(
+            f"- speed check: {case['speed_check_ms']} ms of CPU for a fixed pure-Python "
+            "workload before the case (`helpline.bench.load.speed_check`; lower is faster). "
+            "CPU times per request scale with it: compare runs of different days through it."
+        )
     if not probe.get("api_has_q", True):
         out.append(
             "- `GET /api/v1/tickets?q=` is not in the API yet: search was timed in-process "

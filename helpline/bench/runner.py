@@ -60,6 +60,7 @@ from helpline.bench.load import (
     cmdline,
     role_pids,
     run_load,
+    speed_check,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -349,6 +350,7 @@ def run_case(config: Config, database: str, size: int) -> dict[str, Any]:
         "database": database,
         "size": size,
         "load_at_start": os.getloadavg(),
+        "speed_check_ms": speed_check(),
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "config": {
             "requests": config.requests,

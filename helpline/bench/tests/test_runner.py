@@ -116,6 +116,15 @@ def test_the_report_gives_the_workers_cpu_per_created_ticket():
     assert "The task worker spent 7.9 ms of CPU per created ticket" in text
 
 
+def test_the_speed_check_times_a_fixed_workload_and_the_report_gives_it():
+    from helpline.bench.load import speed_check
+
+    assert speed_check(rounds=1) > 0
+    case = {"database": "sqlite", "size": 10, "measurements": [], "speed_check_ms": 61.5}
+    text = report.render({"machine": {"cpus": 2}, "cases": {"sqlite-10": case}}, "2026-11-27")
+    assert "- speed check: 61.5 ms of CPU for a fixed pure-Python workload" in text
+
+
 def test_the_busiest_web_worker_share_shows_how_evenly_the_load_was_spread():
     pinned = Result("queue", latencies=[0.01], web_worker_cpu=[3.0, 0.0])
     even = Result("queue", latencies=[0.01], web_worker_cpu=[1.1, 0.9])
