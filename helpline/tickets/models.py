@@ -30,6 +30,28 @@ class Counter(models.Model):
         return f"{self.name}={self.value}"
 
 
+class QueueCount(models.Model):
+    """A signed change to how many active tickets a (department, assignee) holds, written by
+    triggers on the ticket table; a key's count is the sum of its rows (see ``queuecounts``).
+    No foreign keys: the database writes these rows, and a department or agent with active
+    tickets cannot be deleted anyway."""
+
+    department_id = models.IntegerField()
+    assignee_id = models.IntegerField()  # 0: unassigned
+    active = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["department_id", "assignee_id", "active"], name="queuecount_department"
+            ),
+            models.Index(fields=["assignee_id", "active"], name="queuecount_assignee"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department_id}/{self.assignee_id}: {self.active:+d}"
+
+
 class PriorityMatrixEntry(models.Model):
     """One cell of the impact × urgency → priority matrix, editable by admins."""
 

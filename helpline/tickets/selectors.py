@@ -1,8 +1,8 @@
 """Reads of tickets, always through the visibility filter of ``access``.
 
 Lists use keyset pagination on the ticket id (newest first): a page costs the same at ticket
-10 and ticket 1,000,000, and the count badges are separate indexed queries capped at COUNT_CAP,
-never a COUNT over a whole list view.
+10 and ticket 1,000,000, and the count badges read the counts the database keeps per
+department and assignee (``queuecounts``), never a COUNT over a whole list view.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
@@ -24,6 +23,7 @@ from helpline.core.configcache import ConfigCache
 from helpline.core.errors import PermissionDenied, ValidationFailed
 from helpline.core.rows import RowReader, set_prefetched
 from helpline.directory.models import Department, DepartmentMembership, HelpTopic
+from helpline.tickets import queuecounts
 from helpline.tickets.access import can_see_internal, member_department_ids, tickets_visible_to
 from helpline.tickets.models import PUBLIC_ENTRY_KINDS, Attachment, ThreadEntry, Ticket
 from helpline.tickets.states import ACTIVE, Status
@@ -38,8 +38,6 @@ _TICKET_STATUS = f'"{Ticket._meta.db_table}"."status"'
 QUEUE_STATUS_SQL = f"{_TICKET_STATUS} IN ({', '.join(repr(s) for s in QUEUE_STATUSES)})"
 
 MAX_PAGE = 100
-# Queue badges count up to this many tickets; more shows as "1000+".
-COUNT_CAP = 1000
 LIST_RELATED = ("requester", "assignee", "department", "team", "help_topic", "category")
 _LIST_READ = RowReader(Ticket, "t.id IN ({keys})", related=LIST_RELATED)
 _TAGS_READ = RowReader(Ticket.tags.through, "t.ticket_id IN ({keys})", related=("tag",))
@@ -168,56 +166,27 @@ def tickets_by_ids(ids: Iterable[int]) -> list[Ticket]:
     return rows
 
 
-# SQLite counts the unassigned queue through (assignee, department, id), equal on both
-# columns, and so walks every unassigned ticket of the department, closed ones too, reading
-# each one's row for its status: 0.9 ms at 1M tickets. The partial index holds only the
-# unassigned active tickets, the ones counted: 0.06 ms.
-_SQLITE_COUNT_INDEXES = {"unassigned": "ticket_queue_unassigned"}
-_TICKETS_FROM = f'FROM "{Ticket._meta.db_table}" WHERE'
-
-
-def _indexed_by(sql: str, index: str) -> str:
-    """``sql`` (one SELECT of the ticket table, as the ORM writes it) reading ``index``, which
-    must serve its WHERE clause (SQLite refuses the statement otherwise)."""
-    if sql.count(_TICKETS_FROM) != 1:
-        return sql  # not the shape this was written for: the planner chooses
-    return sql.replace(
-        _TICKETS_FROM, _TICKETS_FROM.replace(" WHERE", f' INDEXED BY "{index}" WHERE')
-    )
-
-
 def queue_counts(*, user: User) -> dict[str, int]:
-    """Counts for the agent queue badges, each one indexed query that stops counting past
-    COUNT_CAP: a count above COUNT_CAP means "more than COUNT_CAP" (shown as "1000+").
-
-    Capping is what keeps a badge cheap at a million tickets: the database reads at most
-    COUNT_CAP + 1 index entries per queue, however big the queue is, and never counts a whole
-    table. The "all" queue has no badge.
-    """
+    """Exact counts for the agent queue badges, from the counts the database keeps per
+    (department, assignee) (``queuecounts``): one statement that sums a few rows per key,
+    however big the queues are. The "all" queue has no badge."""
     if not user.is_agent:
         return {}
-    names = ("mine", "unassigned", "department")
-    parts: list[str] = []
-    params: list[Any] = []
     department_ids = _my_department_ids(user)
-    for name in names:
-        queue = (
-            Ticket.objects.filter(queue_filter(user, name, department_ids=department_ids))
-            .order_by()
-            .values("id")
-        )
-        try:
-            sql, queue_params = queue[: COUNT_CAP + 1].query.sql_with_params()
-        except EmptyResultSet:  # an agent in no department
-            sql, queue_params = "SELECT 1 WHERE 1 = 0", ()
-        if connection.vendor == "sqlite" and name in _SQLITE_COUNT_INDEXES:
-            sql = _indexed_by(sql, _SQLITE_COUNT_INDEXES[name])
-        parts.append(f"(SELECT COUNT(*) FROM ({sql}) capped_{name})")
-        params.extend(queue_params)
+    mine = queuecounts.sums_sql("assignee_id = %s")
+    params: list[Any] = [user.pk]
+    if department_ids:
+        marks = queuecounts.marks(department_ids)
+        unassigned = queuecounts.sums_sql(f"department_id IN ({marks}) AND assignee_id = 0")
+        department = queuecounts.sums_sql(f"department_id IN ({marks})")
+        params += [*department_ids, *department_ids]
+    else:  # an agent in no department
+        unassigned = department = "SELECT 0"
     # One round trip for the three badges.
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        cursor.execute(f"SELECT ({mine}), ({unassigned}), ({department})", params)
         row = cursor.fetchone()
+    names = ("mine", "unassigned", "department")
     return {name: int(count) for name, count in zip(names, row, strict=True)}
 
 

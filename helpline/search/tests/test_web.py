@@ -275,16 +275,15 @@ def test_an_unknown_sort_or_column_is_a_400_message(desk, client):
     assert client.get("/desk/", {"columns": "password"}).status_code == 400
 
 
-def test_a_badge_above_the_cap_shows_as_more_than(desk, client, monkeypatch):
-    monkeypatch.setattr(ticket_selectors, "COUNT_CAP", 2)
+def test_the_badges_show_the_exact_counts(desk, client):
     for n in range(4):
         desk.ticket(subject=f"T{n}")
     client.force_login(desk.l1)
 
     html = client.get("/desk/").content.decode()
 
-    assert ticket_selectors.queue_counts(user=desk.l1)["department"] == 3
-    assert '<span class="count" title="More than 2">2+</span>' in html
+    assert ticket_selectors.queue_counts(user=desk.l1)["department"] == 4
+    assert '<span class="count">4</span>' in html
 
 
 def test_an_agent_saves_the_queue_as_a_view_and_opens_it(desk, client):

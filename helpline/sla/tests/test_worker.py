@@ -20,6 +20,7 @@ from django.core.management import call_command
 from helpline.audit.models import AuditEvent
 from helpline.notifications.tasks import send_ticket_notification
 from helpline.sla.tests.steps import fresh, utc
+from helpline.tickets import services
 
 # serialized_rollback: like every test here that commits, leave the migrations' rows (content
 # types) for the next one; a plain flush would re-create them under new ids.
@@ -177,3 +178,18 @@ def test_helpline_sweep_runs_the_sweeps_once_and_reports_what_it_did(
     assert "SLA events 1," in capsys.readouterr().out
     call_command("sweep")
     assert "SLA events 0," in capsys.readouterr().out
+
+
+def test_helpline_worker_batch_folds_the_queue_counts(database_tasks, desk_with_manager):
+    from helpline.tickets.models import QueueCount
+
+    desk = desk_with_manager
+    tickets = [desk.ticket() for _ in range(3)]
+    tickets[0].refresh_from_db()
+    services.ticket_assign(actor=desk.admin, ticket=tickets[0], assignee=None)
+    assert QueueCount.objects.count() == 5  # three arrivals, then -1 and +1
+
+    call_command("worker", batch=True)
+
+    rows = sorted(QueueCount.objects.values_list("department_id", "assignee_id", "active"))
+    assert rows == [(desk.department.pk, 0, 1), (desk.department.pk, tickets[1].assignee_id, 2)]

@@ -106,7 +106,6 @@ def queue(request: HttpRequest) -> HttpResponse:
             "label": TAB_LABELS.get(key, key),
             "title": title,
             "count": counts.get(key),
-            "capped": (counts.get(key) or 0) > selectors.COUNT_CAP,
             "current": view is None and key == name,
         }
         for key, title in selectors.QUEUES.items()
@@ -127,7 +126,6 @@ def queue(request: HttpRequest) -> HttpResponse:
         "columns": columns,
         "column_labels": COLUMNS,
         "column_headers": [(key, COLUMNS[key]) for key in columns],
-        "count_cap": selectors.COUNT_CAP,
     }
     return render(request, "web/desk/queue.html", context, status=status)
 

@@ -25,6 +25,7 @@ from django.db import close_old_connections, connection
 from helpline.mail.imap import poll_step
 from helpline.rules.sweep import sweep_time_rules
 from helpline.sla.sweeps import run_sweeps
+from helpline.tickets import queuecounts
 
 log = logging.getLogger("helpline.worker")
 
@@ -38,6 +39,7 @@ def sweep_forever(stop: threading.Event, interval: float) -> None:
                 log.info("sweeps: %s", report)
             poll_step()  # mail in: new mail from the IMAP mailboxes (helpline.mail)
             sweep_time_rules()  # automation rules with a time-based trigger
+            queuecounts.fold(connection)  # the queue counts' changes, one row per key
         except Exception:  # keep sweeping next minute; the error is logged
             log.exception("sweeps failed")
         finally:
@@ -73,6 +75,7 @@ class Command(BaseCommand):
         if options["batch"] and not options["no_sweeps"]:
             run_sweeps()
             poll_step()
+            queuecounts.fold(connection)
         elif not options["no_sweeps"]:
             sweeper = threading.Thread(
                 target=sweep_forever,
