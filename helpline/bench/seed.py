@@ -496,7 +496,8 @@ def _index_suspended() -> Iterator[Callable[[int, int], object]]:
 
     PostgreSQL: the index triggers are disabled for this transaction only (ALTER TABLE is
     transactional; with a superuser, ``session_replication_role = replica`` instead, which
-    also skips the foreign-key triggers). SQLite: the triggers skip tickets above the rebuild
+    also skips the foreign-key triggers and the queue count triggers, so ``reindex`` also
+    counts the range's active tickets). SQLite: the triggers skip tickets above the rebuild
     watermark, so the watermark is set below the new ids and taken away again after the
     batch is indexed. Without a search index (not migrated), nothing is done.
     """
@@ -515,8 +516,14 @@ def _index_suspended() -> Iterator[Callable[[int, int], object]]:
                 cursor.execute("SET LOCAL session_replication_role = replica")
             else:
                 _pg_triggers(cursor, "DISABLE")
+
+            def index(after: int, upto: int) -> None:
+                backend.index_range(cursor, after, upto)
+                if superuser:  # replica mode skipped the queue count triggers too
+                    queuecounts.count_range(cursor, after, upto)
+
             try:
-                yield lambda after, upto: backend.index_range(cursor, after, upto)
+                yield index
             finally:
                 if superuser:
                     cursor.execute("SET LOCAL session_replication_role = DEFAULT")

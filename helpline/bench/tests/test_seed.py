@@ -50,6 +50,24 @@ def test_a_seeded_desk_leaves_the_sweeps_nothing_to_close_resolve_or_remind():
 
 
 @pytest.mark.django_db
+def test_the_queue_counts_of_a_seeded_desk_are_its_active_tickets_one_row_per_key():
+    from django.db.models import Count
+
+    from helpline.tickets.models import QueueCount
+    from helpline.tickets.selectors import QUEUE_STATUSES
+
+    seed_tickets(tickets=300, batch_size=100)
+
+    active = Ticket.objects.filter(status__in=QUEUE_STATUSES).values("department_id", "assignee_id")
+    expected = {
+        (row["department_id"], row["assignee_id"] or 0, row["n"])
+        for row in active.annotate(n=Count("*"))
+    }
+    kept = set(QueueCount.objects.values_list("department_id", "assignee_id", "active"))
+    assert kept == expected
+
+
+@pytest.mark.django_db
 def test_seeding_again_adds_only_the_missing_tickets():
     seed_tickets(tickets=30, batch_size=20)
 
