@@ -129,6 +129,49 @@ _VALUE_READERS: dict[str, Callable[[str, User], Q]] = {
 }
 
 
+# The filters that name a row: (field, what the message calls it, model path, name columns).
+_NAMED_ROWS = {
+    "dept": ("department", "directory.Department", ("slug", "name")),
+    "team": ("team", "directory.Team", ("name",)),
+    "category": ("category", "directory.Category", ("name",)),
+}
+
+
+def unknown_names(items: Sequence[Filter]) -> list[str]:
+    """A message for each department, team or category that ``items`` name and no row has:
+    such a filter matches nothing, and a typo should not look like an empty queue. One small
+    query per kind of name used; none for ids or for the other filters."""
+    from django.apps import apps
+
+    wanted: dict[str, list[str]] = {}
+    for item in items:
+        if item.field in _NAMED_ROWS:
+            wanted.setdefault(item.field, []).extend(
+                value for value in item.values if not (value.isascii() and value.isdigit())
+            )
+    messages = []
+    for field, values in wanted.items():
+        if not values:
+            continue
+        label, model_path, columns = _NAMED_ROWS[field]
+        found = Q()
+        for value in values:
+            for column in columns:
+                found |= Q(**{f"{column}__iexact": value})
+        model = apps.get_model(model_path)
+        known = {
+            name.lower()
+            for row in model.objects.filter(found).values_list(*columns)
+            for name in row
+        }
+        messages += [
+            f'no {label} is named "{value}"'
+            for value in dict.fromkeys(values)
+            if value.lower() not in known
+        ]
+    return messages
+
+
 def _user_timezone(user: User) -> datetime.tzinfo:
     name = getattr(user, "timezone", "") or ""
     try:

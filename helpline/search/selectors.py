@@ -30,7 +30,7 @@ from helpline.core.errors import NotFound, PermissionDenied, ValidationFailed
 from helpline.core.rows import RowReader
 from helpline.search.backends import SearchBackend, backend_for
 from helpline.search.criteria import SORTS, read_columns, read_criteria
-from helpline.search.filters import structured_filter
+from helpline.search.filters import structured_filter, unknown_names
 from helpline.search.models import SavedView
 from helpline.search.ordering import decode_sorted_cursor, sorted_ids
 from helpline.search.query import Filter, ParsedQuery, QuerySyntaxError, parse_query_lenient
@@ -76,6 +76,8 @@ class SearchPage:
     next_cursor: str | None = None
     query: ParsedQuery = field(default_factory=ParsedQuery)  # what was searched for
     ranked: bool = False
+    # For agents: the departments, teams and categories the filters name that do not exist.
+    unknown_names: list[str] = field(default_factory=list)
 
 
 def search_tickets(
@@ -136,7 +138,12 @@ def search_tickets(
             cursor=cursor,
         )
     return SearchPage(
-        hits=hits, errors=errors, next_cursor=next_cursor, query=parsed, ranked=match is not None
+        hits=hits,
+        errors=errors,
+        next_cursor=next_cursor,
+        query=parsed,
+        ranked=match is not None,
+        unknown_names=unknown_names([*parsed.filters, *filters]) if user.is_agent else [],
     )
 
 

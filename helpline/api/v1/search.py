@@ -17,7 +17,7 @@ from pydantic import Field
 from helpline.accounts.models import User
 from helpline.api.v1.auth import caller
 from helpline.api.v1.schemas import ERRORS
-from helpline.api.v1.tickets import parse_q
+from helpline.api.v1.tickets import parse_q, refuse_unknown_names
 from helpline.core.errors import ValidationFailed
 from helpline.search.query import MAX_QUERY_LENGTH
 from helpline.search.selectors import MAX_LIMIT, search_tickets
@@ -78,6 +78,7 @@ def search(
     if type == "article":
         return SearchOut(type="article", articles=_articles(user, q, limit))
     page = search_tickets(user=user, query=parsed, limit=limit, cursor=cursor)
+    refuse_unknown_names(page)
     return SearchOut(
         type="ticket",
         tickets=[

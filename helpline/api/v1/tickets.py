@@ -196,9 +196,18 @@ def ticket_search(
         extra.append(Filter("requester", ("me",)))
     elif requester:
         raise ValidationFailed("requester must be me", fields={"requester": "invalid"})
-    return search_tickets(
+    page = search_tickets(
         user=user, query=parsed, filters=extra, queue=queue or None, limit=limit, cursor=cursor
     )
+    refuse_unknown_names(page)
+    return page
+
+
+def refuse_unknown_names(page: SearchPage) -> None:
+    """A 400 when the query names a department, team or category that does not exist (for
+    agents): an empty answer would hide the typo."""
+    if page.unknown_names:
+        raise ValidationFailed(f"q: {page.unknown_names[0]}", fields={"q": page.unknown_names[0]})
 
 
 @router.get(f"/tickets/{TICKET}", response={200: TicketOut, **ERRORS})

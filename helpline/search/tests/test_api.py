@@ -86,6 +86,34 @@ def test_a_bad_query_is_a_400_naming_the_problem(client, desk, q, problem):
     assert problem in error["fields"]["q"]
 
 
+@pytest.mark.parametrize("path", ["/tickets", "/search"])
+@pytest.mark.parametrize(
+    ("q", "problem"),
+    [
+        ("vpn dept:netwrk", 'no department is named "netwrk"'),
+        ("team:nobody", 'no team is named "nobody"'),
+        ("category:hardwear", 'no category is named "hardwear"'),
+    ],
+)
+def test_a_name_nothing_has_is_a_400_for_an_agent(client, desk, path, q, problem):
+    response = get(client, desk.l1, path, q=q)
+
+    assert response.status_code == 400
+    assert error_of(response)["fields"] == {"q": problem}
+
+
+def test_departments_are_named_by_slug_or_name_in_any_case(client, desk):
+    ticket = desk.ticket(subject="VPN down")
+    for name in ("helpdesk", "HelpDesk", str(desk.department.pk)):
+        assert numbers(get(client, desk.l1, "/tickets", q=f"vpn dept:{name}")) == [ticket.number]
+
+
+def test_a_customer_naming_an_unknown_department_just_finds_nothing(client, desk):
+    desk.ticket(subject="VPN down")
+
+    assert numbers(get(client, desk.customer, "/tickets", q="vpn dept:netwrk")) == []
+
+
 def test_a_bad_status_next_to_q_is_a_400(client, desk):
     response = get(client, desk.l1, "/tickets", q="vpn", status="nope")
 

@@ -275,6 +275,26 @@ def test_an_unknown_sort_or_column_is_a_400_message(desk, client):
     assert client.get("/desk/", {"columns": "password"}).status_code == 400
 
 
+def test_the_desk_search_says_when_a_department_it_names_does_not_exist(desk, client):
+    desk.ticket(subject="VPN down")
+    client.force_login(desk.l1)
+
+    html = client.get("/desk/search/", {"q": "vpn dept:netwrk"}).content.decode()
+
+    assert "No department is named &quot;netwrk&quot;." in html
+
+
+def test_a_saved_view_naming_a_department_that_is_gone_says_so(desk, client):
+    from helpline.search.services import view_create
+
+    view = view_create(actor=desk.l1, name="Old network", query="dept:oldnet")
+    client.force_login(desk.l1)
+
+    html = client.get("/desk/", {"view": view.pk}).content.decode()
+
+    assert "No department is named &quot;oldnet&quot;." in html
+
+
 def test_the_badges_show_the_exact_counts(desk, client):
     for n in range(4):
         desk.ticket(subject=f"T{n}")

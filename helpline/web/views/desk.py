@@ -93,6 +93,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         else:
             page = search_tickets(user=user, queue=name, sort=sort, cursor=cursor, limit=PAGE_SIZE)
         hits, next_cursor = page.hits, page.next_cursor
+        for message in page.unknown_names:  # a saved view naming what was renamed or removed
+            messages.warning(request, as_sentence(message))
     except CriteriaError as error:
         messages.error(request, as_sentence(error.message))
         status = 400

@@ -133,6 +133,7 @@ def desk_search(request: HttpRequest) -> HttpResponse:
     else:
         hits, next_cursor, ranked = page.hits, page.next_cursor, page.ranked
         problems += query_problems(page.errors)
+        problems += [as_sentence(message) for message in page.unknown_names]
     form = SearchForm(
         request.GET,
         departments=selectors.departments_for(user=user),
