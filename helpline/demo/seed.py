@@ -177,16 +177,6 @@ def seed() -> DemoLogins:
         name="Northwind Traders", domain="northwind.example", shares_tickets=True
     )
 
-    support = Department.objects.create(name=ADMIN_DEPARTMENT, slug="support")
-    admin = _user(f"admin@{DOMAIN}", "Ada Admin", role=Role.ADMIN, is_staff=True, is_superuser=True)
-    admin2 = _user(
-        f"admin2@{DOMAIN}", "Grace Admin", role=Role.ADMIN, is_staff=True, is_superuser=True
-    )
-    for user in (admin, admin2):
-        DepartmentMembership.objects.create(department=support, user=user, is_manager=True)
-    support.manager = admin
-    support.save(update_fields=["manager"])
-
     departments: dict[str, Department] = {}
     agents: dict[tuple[str, int], User] = {}
     for name, slug in WORKING_DEPARTMENTS:
@@ -204,8 +194,23 @@ def seed() -> DemoLogins:
             )
             agents[(name, level)] = agent
         department.manager = agents[(name, 3)]
+        department.save(update_fields=["manager"])
+
+    # After the working departments: a ticket nothing routes (mail, the API without a help
+    # topic) goes to the first active department, the helpdesk's first level, whose agents
+    # triage it. The admins' department takes what the working ones escalate past level 3.
+    support = Department.objects.create(name=ADMIN_DEPARTMENT, slug="support")
+    admin = _user(f"admin@{DOMAIN}", "Ada Admin", role=Role.ADMIN, is_staff=True, is_superuser=True)
+    admin2 = _user(
+        f"admin2@{DOMAIN}", "Grace Admin", role=Role.ADMIN, is_staff=True, is_superuser=True
+    )
+    for user in (admin, admin2):
+        DepartmentMembership.objects.create(department=support, user=user, is_manager=True)
+    support.manager = admin
+    support.save(update_fields=["manager"])
+    for department in departments.values():  # saved one by one: the config caches hear it
         department.escalation_department = support
-        department.save(update_fields=["manager", "escalation_department"])
+        department.save(update_fields=["escalation_department"])
 
     network_team = Team.objects.create(
         name="Network on-call", lead=agents[(WORKING_DEPARTMENTS[2][0], 3)]

@@ -8,7 +8,7 @@ import pytest
 
 from helpline.accounts.models import User
 from helpline.demo import seed
-from helpline.directory.models import AssignmentStrategy, Strategy
+from helpline.directory.models import AssignmentStrategy, Department, Strategy
 from helpline.tickets import services
 from helpline.tickets.models import Ticket
 
@@ -54,3 +54,18 @@ def test_the_readmes_dept_filter_finds_the_demo_network_department(
     hits = search_tickets(user=admin, query="dept:network vpn", limit=50).hits
     assert vpn.number in [hit.ticket.number for hit in hits]
     assert {hit.ticket.department.slug for hit in hits} == {"network"}
+
+
+def test_a_demo_ticket_nothing_routes_lands_with_the_helpdesks_first_level(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    # Mail and API tickets without a help topic go to the default department: the helpdesk,
+    # whose agents triage them, not the admins' department that no agent sees.
+    with django_capture_on_commit_callbacks(execute=False):
+        seed.seed()
+    ticket = _open(django_capture_on_commit_callbacks, "Printer jam", "Tray 2 again.")
+
+    assert ticket.department.slug == "helpdesk"
+    assert ticket.assignee is not None and ticket.assignee.support_level == 1
+    escalations = {d.escalation_department.slug for d in Department.objects.exclude(slug="support")}
+    assert escalations == {"support"}
