@@ -18,6 +18,7 @@ from helpline.accounts.selectors import system_user
 from helpline.audit.services import audit_record
 from helpline.core import clock
 from helpline.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from helpline.core.tasks_backend import enqueue_on_commit
 from helpline.csat import scale
 from helpline.csat.models import Channel, Survey
 from helpline.csat.selectors import csat_settings
@@ -61,7 +62,7 @@ def survey_open(*, ticket_id: int) -> Survey | None:
         )
         from helpline.csat.tasks import send_survey
 
-        transaction.on_commit(lambda: send_survey.enqueue(survey_id=survey.pk))
+        enqueue_on_commit(send_survey, survey_id=survey.pk)
     return survey
 
 
@@ -159,7 +160,7 @@ def _record(
             )
             from helpline.csat.tasks import send_low_rating_alert
 
-            transaction.on_commit(lambda: send_low_rating_alert.enqueue(survey_id=survey.pk))
+            enqueue_on_commit(send_low_rating_alert, survey_id=survey.pk)
     return survey
 
 

@@ -6,10 +6,9 @@ Internal notes are never passed here: only public entries reach a customer.
 
 from __future__ import annotations
 
-from functools import partial
 from typing import TYPE_CHECKING
 
-from django.db import transaction
+from helpline.core.tasks_backend import enqueue_on_commit
 
 if TYPE_CHECKING:
     from helpline.accounts.models import User
@@ -26,15 +25,13 @@ def _later(
 ) -> None:
     from helpline.notifications.tasks import send_ticket_notification
 
-    transaction.on_commit(
-        partial(
-            send_ticket_notification.enqueue,
-            event=event,
-            ticket_id=ticket_id,
-            entry_id=entry_id,
-            user_id=user_id,
-            detail=detail,
-        )
+    enqueue_on_commit(
+        send_ticket_notification,
+        event=event,
+        ticket_id=ticket_id,
+        entry_id=entry_id,
+        user_id=user_id,
+        detail=detail,
     )
 
 
@@ -52,7 +49,7 @@ def ticket_opened(ticket: Ticket, agent: User | None) -> None:
     from helpline.notifications.tasks import send_ticket_notifications
 
     items = [["ticket_created", ticket.pk, ""], ["ticket_assigned", ticket.pk, "", agent.pk]]
-    transaction.on_commit(partial(send_ticket_notifications.enqueue, items=items))
+    enqueue_on_commit(send_ticket_notifications, items=items)
 
 
 def ticket_assigned(ticket: Ticket, agent: User) -> None:
@@ -98,4 +95,4 @@ def sla_events(items: list[tuple[Ticket, str, str]]) -> None:
     from helpline.notifications.tasks import send_ticket_notifications
 
     payload = [[f"sla_{state}", ticket.pk, target] for ticket, target, state in items]
-    transaction.on_commit(partial(send_ticket_notifications.enqueue, items=payload))
+    enqueue_on_commit(send_ticket_notifications, items=payload)

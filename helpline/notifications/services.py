@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import make_msgid
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -27,6 +26,7 @@ from helpline.core import clock, rows
 from helpline.core.errors import NotFound, ValidationFailed
 from helpline.core.mail import Email
 from helpline.core.rows import RowReader
+from helpline.core.tasks_backend import enqueue_on_commit
 from helpline.notifications import mailheaders
 from helpline.notifications.backoff import retry_delay
 from helpline.notifications.models import (
@@ -562,4 +562,4 @@ def _send_after_commit(messages: list[OutboundMessage]) -> None:
     from helpline.notifications.tasks import deliver_outbound
 
     for message in messages:
-        transaction.on_commit(partial(deliver_outbound.enqueue, message.pk))
+        enqueue_on_commit(deliver_outbound, message_id=message.pk)

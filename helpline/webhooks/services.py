@@ -11,7 +11,6 @@ import json
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,6 +25,7 @@ from helpline.audit.services import audit_record
 from helpline.core import clock
 from helpline.core.configcache import ConfigCache
 from helpline.core.errors import NotFound, PermissionDenied, ValidationFailed
+from helpline.core.tasks_backend import enqueue_on_commit
 from helpline.notifications.backoff import retry_delay
 from helpline.tickets.models import EntryKind, ThreadEntry, Ticket
 from helpline.tickets.signals import TicketChange
@@ -203,7 +203,7 @@ def _send_after_commit(deliveries: list[Delivery]) -> None:
     from helpline.webhooks.tasks import deliver_webhook
 
     for delivery in deliveries:
-        transaction.on_commit(partial(deliver_webhook.enqueue, delivery.pk))
+        enqueue_on_commit(deliver_webhook, delivery_id=delivery.pk)
 
 
 def _load_enabled_webhooks() -> list[Webhook]:

@@ -77,3 +77,55 @@ def test_the_library_still_has_only_the_receiver_our_backend_applies_itself() ->
     ]
 
     assert receivers == [set_run_after]
+
+
+# --- enqueue_on_commit -------------------------------------------------------------------------
+
+
+def test_with_our_backend_a_task_is_written_inside_the_transaction_and_goes_if_it_rolls_back(
+    backends: Any,
+) -> None:
+    from django.db import transaction
+
+    from helpline.core.tasks_backend import enqueue_on_commit
+
+    with transaction.atomic():
+        enqueue_on_commit(add, x=1, y=2)
+        assert DBTaskResult.objects.filter(task_path__endswith=".add").count() == 1
+        transaction.set_rollback(True)
+    assert not DBTaskResult.objects.filter(task_path__endswith=".add").exists()
+
+    with transaction.atomic():
+        enqueue_on_commit(add, x=1, y=2)
+    (row,) = DBTaskResult.objects.filter(task_path__endswith=".add")
+    assert row.args_kwargs == {"args": [], "kwargs": {"x": 1, "y": 2}}
+
+
+def test_with_another_backend_a_task_is_queued_only_when_the_transaction_commits(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from django.db import transaction
+
+    from helpline.core.tasks_backend import enqueue_on_commit
+
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        enqueue_on_commit(add, x=1, y=2)  # the tests' immediate backend
+    assert len(callbacks) == 1
+    assert not DBTaskResult.objects.exists()
+
+
+def test_a_new_tickets_mail_task_is_written_with_it_not_after_its_commit(backends: Any) -> None:
+    # The test runs inside a transaction that never commits: an enqueue left for the commit
+    # would never be written here.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from helpline import factories
+
+    desk = factories.Desk()
+    with CaptureQueriesContext(connection) as captured:
+        desk.ticket()
+    statements = [q["sql"] for q in captured.captured_queries]
+    task_insert = next(i for i, sql in enumerate(statements) if "dbtaskresult" in sql.lower())
+    ticket_insert = next(i for i, sql in enumerate(statements) if 'INTO "tickets_ticket"' in sql)
+    assert ticket_insert < task_insert
