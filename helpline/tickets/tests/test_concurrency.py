@@ -184,3 +184,39 @@ def test_concurrent_edits_of_one_version_let_exactly_one_through():
     assert ticket.version == 2
     assert ticket.subject == winner.subject
     assert AuditEvent.objects.filter(ticket=ticket, action="ticket.update").count() == 1
+
+
+def test_concurrent_moves_between_queues_keep_the_counts_exact_without_deadlocks():
+    """Threads create tickets and move them between agents, the unassigned queue and another
+    department, in opposite directions at once: the kept queue counts (written by triggers as
+    inserted rows, never an update of a shared row) still equal a count of the tickets."""
+    from helpline.tickets import queuecounts, selectors
+
+    _need_shared_database()
+    desk = Desk()
+
+    def work(index: int) -> None:
+        for n in range(4):
+            ticket = services.ticket_create(
+                actor=desk.customer, subject=f"Thread {index} move {n}", description="Race."
+            )
+            if index % 2:
+                services.ticket_assign(actor=desk.admin, ticket=ticket, assignee=desk.l2)
+                services.ticket_assign(actor=desk.admin, ticket=ticket, assignee=None)
+            else:
+                services.ticket_route(
+                    actor=desk.admin, ticket=ticket, department=desk.other_department
+                )
+                services.ticket_assign(actor=desk.admin, ticket=ticket, assignee=desk.outsider)
+
+    _, errors = _in_threads(THREADS, work)
+
+    assert errors == []
+    for agent in (desk.l1, desk.l2, desk.outsider):
+        counted = {
+            name: Ticket.objects.filter(selectors.queue_filter(agent, name)).count()
+            for name in ("mine", "unassigned", "department")
+        }
+        assert selectors.queue_counts(user=agent) == counted
+    queuecounts.fold(connection)
+    assert selectors.queue_counts(user=desk.outsider)["mine"] == THREADS // 2 * 4
