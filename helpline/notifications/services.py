@@ -486,10 +486,19 @@ def notification_send(
     entry_id: int | None = None,
     user_id: int | None = None,
     detail: str = "",
+    tickets: dict[int, Ticket | None] | None = None,
 ) -> int:
     """Render, store and send the mail of one ticket event; returns how many went out now
-    (failures are retried by the worker). Never mails an internal note."""
-    ticket = _TICKET_READ.one(ticket_id)
+    (failures are retried by the worker). Never mails an internal note.
+
+    ``tickets``: the tickets a batch of events has read so far, by id (this call adds the one
+    it reads), so that a new ticket's two events read it once."""
+    if tickets is not None and ticket_id in tickets:
+        ticket = tickets[ticket_id]
+    else:
+        ticket = _TICKET_READ.one(ticket_id)
+        if tickets is not None:
+            tickets[ticket_id] = ticket
     if ticket is None or event not in EVENTS:
         return 0
     entry = None
@@ -500,7 +509,9 @@ def notification_send(
         if entry.kind == EntryKind.NOTE:
             log.error("refusing to mail internal note %s", entry_id)
             return 0
-    user = _USER_READ.one(user_id) if user_id else None
+    user = None
+    if user_id:  # mostly the assignee, read with the ticket
+        user = ticket.assignee if user_id == ticket.assignee_id else _USER_READ.one(user_id)
     users = recipients(event, ticket, user)
     if not users:
         return 0

@@ -40,10 +40,15 @@ def send_ticket_notifications(items: list[list[Any]]) -> int:
     ticket and its assignment). One failing item is logged and does not stop the others;
     returns how many messages went out."""
     sent = 0
+    tickets: dict[int, Any] = {}  # each ticket read once for all its events
     for event, ticket_id, detail, *user in items:
         try:
             sent += services.notification_send(
-                event=event, ticket_id=ticket_id, detail=detail, user_id=user[0] if user else None
+                event=event,
+                ticket_id=ticket_id,
+                detail=detail,
+                user_id=user[0] if user else None,
+                tickets=tickets,
             )
         except Exception:
             log.exception("notification %s for ticket id %s failed", event, ticket_id)

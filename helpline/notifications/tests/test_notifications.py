@@ -74,6 +74,28 @@ def test_creation_and_its_auto_assignment_are_sent_by_one_task(
     ]
 
 
+def test_a_new_tickets_two_events_read_the_ticket_and_its_assignee_once(desk):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ticket = desk.ticket(subject="Printer jams")  # its task is not run: nothing commits
+    items = [["ticket_created", ticket.pk, ""], ["ticket_assigned", ticket.pk, "", desk.l1.pk]]
+
+    with CaptureQueriesContext(connection) as captured:
+        assert send_ticket_notifications.call(items=items) == 2
+
+    ticket_reads = [q for q in captured if 'FROM "tickets_ticket"' in q["sql"]]
+    user_reads = [
+        q
+        for q in captured
+        if q["sql"].startswith('SELECT "t"."id", "t"."password"')
+        and "collaborators" not in q["sql"]
+    ]
+    assert len(ticket_reads) == 1
+    assert user_reads == []  # the assignee came with the ticket
+    assert [m.to for m in mail.outbox] == [[desk.customer.email], [desk.l1.email]]
+
+
 def test_an_unassigned_new_ticket_sends_only_the_acknowledgement(desk, committed):
     User.objects.filter(pk=desk.l1.pk).update(availability=Availability.AWAY)
     with committed():
