@@ -24,7 +24,7 @@ def test_queue_page_query_count_does_not_grow_with_rows(
     client.force_login(desk.l1)
     # session, user, saved views picker, the page's ticket ids, their rows, their tags, the
     # agent's departments (read once for the queue filters, so the queues walk their partial
-    # indexes), the capped counts
+    # indexes), the three badge counts (one statement over the kept queue counts)
     with django_assert_max_num_queries(8):
         response = client.get("/desk/?queue=all")
     assert response.content.count(b'data-label="Number"') == 25
