@@ -23,7 +23,6 @@ and recounts, since changes made without them were not counted.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from typing import Any
 
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -128,9 +127,9 @@ def missing(connection: BaseDatabaseWrapper) -> list[str]:
     return [name for name in _triggers(connection) if name not in present]
 
 
-def install(connection: BaseDatabaseWrapper) -> None:
+def install(connection: BaseDatabaseWrapper) -> list[str]:
     """Create the triggers (those missing) and count every ticket afresh, in one transaction
-    on the caller's side: call inside ``atomic``."""
+    on the caller's side: call inside ``atomic``. Returns the names of the triggers created."""
     names = missing(connection)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -138,6 +137,7 @@ def install(connection: BaseDatabaseWrapper) -> None:
         for name in names:
             cursor.execute(_triggers(connection)[name])
     recount(connection)
+    return names
 
 
 def uninstall(connection: BaseDatabaseWrapper) -> None:
@@ -238,7 +238,3 @@ def sums_sql(where: str) -> str:
     """``SELECT COALESCE(SUM(active), 0)`` over the rows ``where`` selects (SQL over the
     table's columns, with ``%s`` placeholders)."""
     return f"SELECT COALESCE(SUM(active), 0) FROM {TABLE} WHERE {where}"
-
-
-def marks(values: Iterable[Any]) -> str:
-    return ", ".join("%s" for _ in values)

@@ -176,7 +176,7 @@ def queue_counts(*, user: User) -> dict[str, int]:
     mine = queuecounts.sums_sql("assignee_id = %s")
     params: list[Any] = [user.pk]
     if department_ids:
-        marks = queuecounts.marks(department_ids)
+        marks = ", ".join(["%s"] * len(department_ids))
         unassigned = queuecounts.sums_sql(f"department_id IN ({marks}) AND assignee_id = 0")
         department = queuecounts.sums_sql(f"department_id IN ({marks})")
         params += [*department_ids, *department_ids]

@@ -57,7 +57,7 @@ class SearchBackend(Protocol):
 
     def index_language(self, cursor: Any) -> str | None:
         """The language the index stems words by (``simple`` for none); None for an index
-        that never stems (SQLite's)."""
+        that cannot stem."""
 
     def wanted_language(self, cursor: Any) -> str | None:
         """The language a rebuild from the start would stem by; None as above."""

@@ -19,8 +19,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic():
-            restored = queuecounts.missing(connection)
-            queuecounts.install(connection)  # puts back missing triggers, then recounts
+            restored = queuecounts.install(connection)  # missing triggers back, then a count
         if restored:
             self.stdout.write(f"Put back the missing triggers: {', '.join(restored)}.")
         with connection.cursor() as cursor:
