@@ -33,8 +33,8 @@ class Counter(models.Model):
 class QueueCount(models.Model):
     """A signed change to how many active tickets a (department, assignee) holds, written by
     triggers on the ticket table; a key's count is the sum of its rows (see ``queuecounts``).
-    No foreign keys: the database writes these rows, and a department or agent with active
-    tickets cannot be deleted anyway."""
+    No foreign keys: the database writes these rows; a department with tickets cannot be
+    deleted, and deleting an agent unassigns their tickets, which the triggers count."""
 
     department_id = models.IntegerField()
     assignee_id = models.IntegerField()  # 0: unassigned
