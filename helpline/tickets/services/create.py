@@ -86,6 +86,9 @@ def ticket_create(
     if requester_email and not actor.is_agent:
         raise PermissionDenied("only the support team can open a ticket for someone else")
 
+    # Rendered before the transaction: it reads nothing and locks nothing.
+    description_html = render(description, text_format)
+
     with transaction.atomic():
         if not actor.is_agent:
             requester = actor
@@ -109,10 +112,9 @@ def ticket_create(
             priority = derive_priority(impact_level, urgency_level, priority_matrix())
         now = clock.now()
         ticket = Ticket(
-            number=_next_ticket_number(),
             subject=subject,
             description=description,
-            description_html=render(description, text_format),
+            description_html=description_html,
             type=ticket_type.value,
             status=Status.NEW.value,
             category=category,
@@ -132,9 +134,12 @@ def ticket_create(
             status_changed_at=now,
         )
         agent = pick_agent(department_id=department.pk, level=1, tags=tags)
-        if agent is not None:
-            _assign(ticket, agent)
+        ticket.assignee = agent
         sla_refresh(ticket, now=now)
+        # Rows that every create writes stay locked until the commit, so they are written
+        # last: a concurrent create waits on the counter only while this one inserts its rows
+        # and commits (on PostgreSQL; SQLite queues whole write transactions anyway).
+        ticket.number = _next_ticket_number()
         rows.insert(ticket)  # the ORM's INSERT of ~50 columns cost more than the write
         if ticket.sla_next_check_at is not None:
             sla_schedule([ticket])
@@ -158,4 +163,6 @@ def ticket_create(
             ),
         )
         notify.ticket_opened(ticket, agent)
+        if agent is not None:
+            _assign(ticket, agent)  # the agent's turn order: their row, locked last
     return ticket

@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from helpline import factories
 from helpline.accounts.models import Availability, Role, User
@@ -91,6 +93,21 @@ def test_ticket_numbers_are_consecutive_from_the_first_number(desk):
     numbers = [desk.ticket().number for _ in range(3)]
     assert numbers[0] >= services.FIRST_TICKET_NUMBER
     assert numbers == [numbers[0], numbers[0] + 1, numbers[0] + 2]
+
+
+def test_the_ticket_counter_is_taken_after_every_read_of_the_create(desk):
+    # The counter row (and the agent's row) stay locked until the commit, and every create
+    # writes them: nothing but this create's own writes may run while they are held.
+    with CaptureQueriesContext(connection) as queries:
+        ticket = desk.ticket()
+    statements = [q["sql"].lstrip().split()[0].upper() for q in queries.captured_queries]
+    sqls = [q["sql"] for q in queries.captured_queries]
+    counter = next(i for i, sql in enumerate(sqls) if "tickets_counter" in sql)
+    after = statements[counter + 1 :]
+    assert ticket.assignee is not None
+    assert "SELECT" not in after, sqls[counter:]
+    agent_update = next(i for i, sql in enumerate(sqls) if sql.startswith('UPDATE "accounts_user"'))
+    assert agent_update > counter
 
 
 # --- auto-assignment -----------------------------------------------------------------------
