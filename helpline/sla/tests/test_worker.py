@@ -193,3 +193,34 @@ def test_helpline_worker_batch_folds_the_queue_counts(database_tasks, desk_with_
 
     rows = sorted(QueueCount.objects.values_list("department_id", "assignee_id", "active"))
     assert rows == [(desk.department.pk, 0, 1), (desk.department.pk, tickets[1].assignee_id, 2)]
+
+
+def test_the_worker_folds_the_queue_counts_every_few_seconds_until_stopped(desk_with_manager):
+    import threading
+
+    from helpline.core.management.commands.worker import fold_forever
+    from helpline.tickets.models import QueueCount
+
+    desk = desk_with_manager
+    for _ in range(3):
+        desk.ticket()
+    assert QueueCount.objects.count() == 3
+    waits: list[float] = []
+
+    class OneRound(threading.Event):
+        def wait(self, timeout: float | None = None) -> bool:
+            waits.append(timeout or 0.0)
+            self.set()  # stop after the first fold
+            return True
+
+    fold_forever(OneRound(), 5.0)
+
+    assert waits == [5.0]
+    assert list(QueueCount.objects.values_list("active", flat=True)) == [3]
+
+
+def test_the_worker_refuses_an_interval_of_zero():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="fold-interval"):
+        call_command("worker", fold_interval=0)
