@@ -224,7 +224,10 @@ PUBLIC_ENTRY_KINDS = (EntryKind.CUSTOMER_MESSAGE, EntryKind.REPLY, EntryKind.EVE
 class ThreadEntry(models.Model):
     """One message on a ticket. ``note`` entries never reach a customer, by any path."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="entries")
+    # Indexed by (ticket, id) below, which also serves the foreign key.
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="entries", db_index=False
+    )
     kind = models.CharField(max_length=20, choices=EntryKind.choices)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -238,7 +241,11 @@ class ThreadEntry(models.Model):
     class Meta:
         ordering = ["id"]
         verbose_name_plural = "thread entries"
-        indexes = [models.Index(fields=["ticket", "kind", "id"], name="entry_ticket_kind")]
+        indexes = [
+            # A page of a thread, newest first: the last 50 of 500 entries read as 50 rows.
+            models.Index(fields=["ticket", "id"], name="entry_ticket"),
+            models.Index(fields=["ticket", "kind", "id"], name="entry_ticket_kind"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.ticket_id}"

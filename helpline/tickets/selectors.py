@@ -283,10 +283,11 @@ def ticket_thread_page(
     """The newest ``limit`` entries of the thread as ``user`` may see it (those before entry
     id ``before`` if given), oldest first, and how many older ones there are.
 
-    Two queries, three when the page is full (the count of all that match, from the
-    (ticket, kind, id) index): the entries with their authors, and the attachments of those
-    entries together with the ticket's own. Written once (``core.rows``): the ORM spent
-    ~4 ms of a 50-entry page building its SELECT and the entries' authors.
+    Two queries, three when the page is full (the count of all that match, from an index):
+    the entries with their authors, read newest first from the (ticket, id) index, and the
+    attachments of those entries together with the ticket's own. Written once
+    (``core.rows``): the ORM spent ~4 ms of a 50-entry page building its SELECT and the
+    entries' authors.
     """
     if not 1 <= limit <= MAX_THREAD_PAGE:
         raise ValidationFailed(

@@ -272,3 +272,43 @@ def test_opening_a_ticket_reads_it_by_key_not_by_joining_every_ticket(
         for index, line in enumerate(lines):
             if re.search(r" on tickets_ticket\b", line):
                 assert "Index Cond" in lines[index + 1], f"{sql}\n{plan}"
+
+
+@pytest.mark.parametrize("who", ["l1", "customer"])
+def test_a_thread_page_reads_the_newest_entries_from_the_ticket_id_index_without_sorting(
+    busy_desk, no_seq_scan_on_postgres, who
+):
+    """The newest 50 of a long thread come from the (ticket, id) index read backwards and
+    stop at the LIMIT; the ticket index alone made PostgreSQL read and sort every entry."""
+    from helpline.tickets.models import ThreadEntry
+    from helpline.tickets.selectors import ticket_thread_page
+
+    ticket = Ticket.objects.filter(
+        department=busy_desk.department, requester=busy_desk.customer
+    ).first()
+    kinds = ("reply", "note", "customer_message")
+    ThreadEntry.objects.bulk_create(
+        ThreadEntry(ticket=ticket, kind=kinds[n % 3], body=f"Entry {n}") for n in range(300)
+    )
+    # Newer entries on other tickets: walking all entries newest first would pass them all.
+    others = Ticket.objects.exclude(pk=ticket.pk).values_list("pk", flat=True)[:2000]
+    ThreadEntry.objects.bulk_create(
+        ThreadEntry(ticket_id=pk, kind=kinds[n % 3], body="Later")
+        for pk in others
+        for n in range(2)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE tickets_threadentry")
+    user = getattr(busy_desk, who)
+
+    with CaptureQueriesContext(connection) as captured:
+        page = ticket_thread_page(user=user, ticket=ticket)
+
+    assert len(page.entries) == 50
+    (sql,) = [q["sql"] for q in captured.captured_queries if "LIMIT" in q["sql"]]
+    with connection.cursor() as cursor:
+        prefix = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+        cursor.execute(prefix + sql)
+        plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
+    assert "entry_ticket " in plan or plan.rstrip().endswith("entry_ticket"), f"{sql}\n{plan}"
+    assert "TEMP B-TREE" not in plan and "Sort" not in plan, f"{sql}\n{plan}"
