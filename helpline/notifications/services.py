@@ -446,19 +446,24 @@ def _deliver(
         channels = _channels(users, event)
         mail_to = [u for u in users if channels[u.pk][0]]
         app_to = [u for u in users if channels[u.pk][1]]
+    # Customers (requester and CCs) share one message; each agent gets their own.
+    groups = (
+        [(user_language(u), [u]) for u in mail_to]
+        if audience == Audience.AGENT
+        else sorted(_by_language(mail_to).items())
+    )
+    # Rendered before the transaction: on SQLite it holds the database's one write lock, and
+    # the web's requests would wait for the templates too.
+    rendered = []
+    for language, group in groups:
+        recipient = group[0] if len(group) == 1 else None
+        rendered.append(
+            (group, render_template(event, {**context, "recipient": recipient}, language))
+        )
+    app_text = render_template(event, {**context, "recipient": None})[0] if app_to else ""
     messages = []
     with transaction.atomic():
-        # Customers (requester and CCs) share one message; each agent gets their own.
-        groups = (
-            [(user_language(u), [u]) for u in mail_to]
-            if audience == Audience.AGENT
-            else sorted(_by_language(mail_to).items())
-        )
-        for language, group in groups:
-            recipient = group[0] if len(group) == 1 else None
-            subject, text, html = render_template(
-                event, {**context, "recipient": recipient}, language
-            )
+        for group, (subject, text, html) in rendered:
             messages.append(
                 outbound_queue(
                     ticket=ticket,
@@ -474,8 +479,7 @@ def _deliver(
                 )
             )
         if app_to:
-            subject, _, _ = render_template(event, {**context, "recipient": None})
-            _in_app(app_to, ticket=ticket, event=event, text=subject)
+            _in_app(app_to, ticket=ticket, event=event, text=app_text)
     return messages
 
 

@@ -96,6 +96,30 @@ def test_a_new_tickets_two_events_read_the_ticket_and_its_assignee_once(desk):
     assert [m.to for m in mail.outbox] == [[desk.customer.email], [desk.l1.email]]
 
 
+def test_the_mail_is_rendered_before_the_transaction_that_stores_it(desk, monkeypatch):
+    # On SQLite a transaction holds the one write lock: templates are not rendered under it.
+    from django.db import connection
+
+    from helpline.notifications import services as notification_services
+
+    ticket = desk.ticket(subject="Printer jams")
+    items = [["ticket_created", ticket.pk, ""], ["ticket_assigned", ticket.pk, "", desk.l1.pk]]
+    depths: list[int] = []
+    render = notification_services.render_template
+
+    def spy(*args, **kwargs):
+        depths.append(len(connection.atomic_blocks))
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(notification_services, "render_template", spy)
+    outside = len(connection.atomic_blocks)  # the test's own transaction
+
+    assert send_ticket_notifications.call(items=items) == 2
+
+    assert len(depths) == 3  # the two mails and the in-app line
+    assert set(depths) == {outside}
+
+
 def test_an_unassigned_new_ticket_sends_only_the_acknowledgement(desk, committed):
     User.objects.filter(pk=desk.l1.pk).update(availability=Availability.AWAY)
     with committed():
