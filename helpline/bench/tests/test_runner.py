@@ -216,7 +216,7 @@ def test_a_whole_run_at_a_tiny_size_writes_the_results(tmp_path: Path):
         sizes=[50],
         databases=["sqlite"],
         requests=2,
-        creates=2,
+        creates=20,  # enough CPU for /proc's 10 ms ticks to see the web worker's share
         concurrency=2,
         web_workers=1,
         web_threads=2,
