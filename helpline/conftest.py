@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -162,6 +163,12 @@ class SettlingBrowser:
                 context.pages[0].wait_for_timeout(50)  # lets Playwright deliver the events
             context.close()
         self._opened.clear()
+        # A finished request's server thread may still be closing its connection: wait for
+        # the live server's request threads (socketserver names them) to end as well.
+        while time.monotonic() < deadline and any(
+            "process_request_thread" in thread.name for thread in threading.enumerate()
+        ):
+            time.sleep(0.02)
 
 
 @pytest.fixture
