@@ -134,14 +134,15 @@ def ticket_create(
             status_changed_at=now,
         )
         sla_refresh(ticket, now=now)
-        # The counter row (and below, the agent's row) stays locked until the commit, and
-        # every create writes it: a concurrent create waits on it only while this one picks
-        # its agent, inserts its rows and commits (on PostgreSQL; SQLite queues whole write
-        # transactions anyway). The pick comes after it, so that each create sees the tickets
-        # of those before it and the load stays balanced.
+        # The counter row stays locked until the commit, and every create writes it: a
+        # concurrent create waits on it only while this one picks its agent, inserts its rows
+        # and commits (on PostgreSQL; SQLite queues whole write transactions anyway). The pick
+        # comes after it, so that each create sees the tickets of those before it and the
+        # load stays balanced.
         ticket.number = _next_ticket_number()
         agent = pick_agent(department_id=department.pk, level=1, tags=tags)
-        ticket.assignee = agent
+        if agent is not None:
+            _assign(ticket, agent)
         rows.insert(ticket)  # the ORM's INSERT of ~50 columns cost more than the write
         if ticket.sla_next_check_at is not None:
             sla_schedule([ticket])
@@ -165,6 +166,4 @@ def ticket_create(
             ),
         )
         notify.ticket_opened(ticket, agent)
-        if agent is not None:
-            _assign(ticket, agent)  # the agent's turn order: their row, locked last
     return ticket
