@@ -85,8 +85,13 @@ class Ticket(models.Model):
     urgency = models.CharField(max_length=10, choices=choices(Level), default="medium")
     priority = models.CharField(max_length=10, choices=choices(Priority), default="medium")
 
+    # The requester's, department's and assignee's tickets are found through the composite
+    # indexes in Meta, which lead with the same column: no index of the column alone.
     requester = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requested_tickets"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="requested_tickets",
+        db_index=False,
     )
     organization = models.ForeignKey(
         "accounts.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -99,7 +104,7 @@ class Ticket(models.Model):
     channel = models.CharField(max_length=10, choices=choices(Channel), default="web")
 
     department = models.ForeignKey(
-        "directory.Department", on_delete=models.PROTECT, related_name="tickets"
+        "directory.Department", on_delete=models.PROTECT, related_name="tickets", db_index=False
     )
     team = models.ForeignKey(
         "directory.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
@@ -110,6 +115,7 @@ class Ticket(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="assigned_tickets",
+        db_index=False,
     )
     support_level = models.PositiveSmallIntegerField(default=1)
     help_topic = models.ForeignKey(

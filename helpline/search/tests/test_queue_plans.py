@@ -312,3 +312,28 @@ def test_a_thread_page_reads_the_newest_entries_from_the_ticket_id_index_without
         plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
     assert "entry_ticket " in plan or plan.rstrip().endswith("entry_ticket"), f"{sql}\n{plan}"
     assert "TEMP B-TREE" not in plan and "Sort" not in plan, f"{sql}\n{plan}"
+
+
+@pytest.mark.parametrize(
+    ("column", "who"), [("requester", "customer"), ("department", "department"), ("assignee", "l1")]
+)
+def test_tickets_by_requester_department_or_assignee_are_read_through_a_composite_index(
+    busy_desk, no_seq_scan_on_postgres, column, who
+):
+    """These columns have no index of their own (tickets 0011): the composite indexes that
+    lead with them serve every lookup, the foreign keys' checks on delete included."""
+    key = getattr(busy_desk, who).pk
+    own_indexes = [
+        name
+        for name, info in connection.introspection.get_constraints(
+            connection.cursor(), Ticket._meta.db_table
+        ).items()
+        if info["index"] and info["columns"] == [f"{column}_id"]
+    ]
+
+    plans = plans_of(
+        lambda: list(Ticket.objects.filter(**{f"{column}_id__in": [key]}).values_list("pk"))
+    )
+
+    assert own_indexes == []
+    assert_reads_tickets_by_index(plans, may_walk=False)
