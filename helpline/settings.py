@@ -12,6 +12,8 @@ from typing import Any
 
 import dj_database_url
 
+from helpline.core.sqlite.checkpoint import AUTOCHECKPOINT_PAGES
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("HELPLINE_VAR_DIR", BASE_DIR / "var"))
 
@@ -126,9 +128,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # instead of failing with "database is locked" when a read transaction upgrades.
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
+        # The worker checkpoints the WAL; a connection's own checkpoints are a backstop for
+        # when none runs (helpline/core/sqlite/checkpoint.py).
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
             " PRAGMA busy_timeout=20000; PRAGMA cache_size=-20000; PRAGMA temp_store=MEMORY;"
+            f" PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES};"
         ),
     }
     # Tests run in memory unless TEST_SQLITE_NAME names a file. Named, not left to Django's

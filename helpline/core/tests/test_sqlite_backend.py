@@ -4,57 +4,11 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 from django.db import connections, transaction
-from django.db.utils import ConnectionHandler
 
-ALIAS = "locktest"
-
-
-def _register(monkeypatch: Any, name: str, timeout: float = 0.2) -> Any:
-    """A connection of the Helpline backend under ALIAS (so ``atomic(using=ALIAS)`` works)."""
-    filled = ConnectionHandler(
-        {
-            "default": {"ENGINE": "django.db.backends.dummy"},
-            ALIAS: {
-                "ENGINE": "helpline.core.sqlite",
-                "NAME": name,
-                "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": timeout},
-            },
-        }
-    ).settings[ALIAS]
-    monkeypatch.setitem(connections.settings, ALIAS, filled)
-    return connections[ALIAS]
-
-
-@pytest.fixture
-def database(tmp_path: Path, monkeypatch: Any, django_db_blocker: Any) -> Iterator[Any]:
-    """A connection to a database file of its own."""
-    with django_db_blocker.unblock():
-        connection = _register(monkeypatch, str(tmp_path / "db.sqlite3"))
-        with connection.cursor() as cursor:
-            cursor.execute("CREATE TABLE note (id INTEGER PRIMARY KEY, body TEXT)")
-        yield connection
-        connection.close()
-        del connections[ALIAS]
-
-
-def taken_by_someone(database: Any) -> bool:
-    """Whether another holder has the lock file: try it from a file description of our own."""
-    fd = os.open(f"{database.settings_dict['NAME']}-writelock", os.O_RDWR)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    else:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        return False
-    finally:
-        os.close(fd)
+from helpline.core.tests.sqlite import ALIAS, register, taken_by_someone
 
 
 def test_a_transaction_holds_the_write_lock_until_it_commits(database):
@@ -113,7 +67,7 @@ def test_a_writer_goes_on_without_the_lock_after_the_timeout(database):
 
 def test_an_in_memory_database_takes_no_lock(monkeypatch, django_db_blocker):
     with django_db_blocker.unblock():
-        connection = _register(monkeypatch, ":memory:")
+        connection = register(monkeypatch, ":memory:")
         with transaction.atomic(using=ALIAS), connection.cursor() as cursor:
             cursor.execute("CREATE TABLE note (id INTEGER PRIMARY KEY)")
             cursor.execute("INSERT INTO note DEFAULT VALUES")

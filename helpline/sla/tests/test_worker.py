@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import signal
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -224,3 +225,30 @@ def test_the_worker_refuses_an_interval_of_zero():
 
     with pytest.raises(CommandError, match="fold-interval"):
         call_command("worker", fold_interval=0)
+
+
+def test_the_worker_checkpoints_the_wal_every_interval_until_stopped(monkeypatch):
+    import threading
+
+    from helpline.core.management.commands import worker
+
+    seen: list[Any] = []
+    monkeypatch.setattr(worker, "checkpoint", seen.append)
+    waits: list[float] = []
+
+    class OneRound(threading.Event):
+        def wait(self, timeout: float | None = None) -> bool:
+            waits.append(timeout or 0.0)
+            self.set()
+            return True
+
+    worker.checkpoint_forever(OneRound(), 0.5)
+
+    assert waits == [0.5] and len(seen) == 1
+
+
+def test_the_worker_refuses_a_checkpoint_interval_of_zero():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="checkpoint-interval"):
+        call_command("worker", checkpoint_interval=0)

@@ -9,6 +9,9 @@ The task loop is the configured backend's own worker (django-tasks-db's ``db_wor
 default, RQ's with ``TASKS_BACKEND=rq``); the sweeps run in a thread beside it. Several
 workers may run at once on several machines: the sweeps claim their rows (see sla.sweeps).
 
+On SQLite it also checkpoints the database's WAL every half second (``--checkpoint-interval``;
+see ``helpline.core.sqlite.checkpoint``), so that no web request pays for copying it back.
+
 ``--nice N`` lowers the worker's CPU priority (as ``nice(1)`` does) before it starts. ``helpline
 serve`` runs its worker at 10, so that on a machine the web server shares, a burst of requests
 is answered first and the burst's mail goes out a moment later, when the web workers leave a
@@ -20,6 +23,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -27,6 +31,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections, connection
 
+from helpline.core.sqlite.checkpoint import checkpoint
 from helpline.mail.imap import poll_step
 from helpline.rules.sweep import sweep_time_rules
 from helpline.sla.sweeps import run_sweeps
@@ -64,6 +69,23 @@ def fold_forever(stop: threading.Event, interval: float) -> None:
     connection.close()
 
 
+def checkpoint_forever(stop: threading.Event, interval: float) -> None:
+    """Checkpoint the SQLite database's WAL every ``interval`` seconds until ``stop`` (its own
+    thread and connection)."""
+    while not stop.is_set():
+        try:
+            close_old_connections()
+            checkpoint(connection)
+        except Exception:  # try again next time; the error is logged
+            log.exception("checkpointing the database failed")
+        stop.wait(interval)
+    connection.close()
+
+
+def _checkpoints_wal() -> bool:
+    return connection.vendor == "sqlite" and not connection.is_in_memory_db()  # type: ignore[attr-defined]  # SQLite's
+
+
 class Command(BaseCommand):
     help = "Run the background worker: queued tasks, and the periodic sweeps every minute."
 
@@ -82,6 +104,12 @@ class Command(BaseCommand):
             help="Seconds between folds of the queue counts' rows.",
         )
         parser.add_argument(
+            "--checkpoint-interval",
+            type=float,
+            default=0.5,
+            help="SQLite: seconds between checkpoints of the database's WAL.",
+        )
+        parser.add_argument(
             "--nice",
             type=int,
             default=int(os.environ.get("WORKER_NICE", 0)),
@@ -93,25 +121,29 @@ class Command(BaseCommand):
             raise CommandError("--nice must be between 0 and 19")
         if options["nice"]:
             os.nice(options["nice"])
-        if options["sweep_interval"] <= 0 or options["fold_interval"] <= 0:
-            raise CommandError("--sweep-interval and --fold-interval must be above 0")
+        intervals = ("sweep_interval", "fold_interval", "checkpoint_interval")
+        if any(options[name] <= 0 for name in intervals):
+            raise CommandError(
+                "--sweep-interval, --fold-interval and --checkpoint-interval must be above 0"
+            )
         stop = threading.Event()
         threads = []
+        loops: list[tuple[Callable[[threading.Event, float], None], float, str]] = []
+        if _checkpoints_wal() and not options["batch"]:
+            loops.append((checkpoint_forever, options["checkpoint_interval"], "helpline-wal"))
         if options["batch"] and not options["no_sweeps"]:
             run_sweeps()
             poll_step()
             queuecounts.fold(connection)
         elif not options["no_sweeps"]:
-            loops = [
+            loops += [
                 (sweep_forever, options["sweep_interval"], "helpline-sweeps"),
                 (fold_forever, options["fold_interval"], "helpline-folds"),
             ]
-            for loop, interval, name in loops:
-                thread = threading.Thread(
-                    target=loop, args=(stop, interval), name=name, daemon=True
-                )
-                thread.start()
-                threads.append(thread)
+        for loop, interval, name in loops:
+            thread = threading.Thread(target=loop, args=(stop, interval), name=name, daemon=True)
+            thread.start()
+            threads.append(thread)
         try:
             if settings.TASKS_BACKEND == "rq":
                 call_command(
