@@ -86,8 +86,44 @@ def ticket_create(
     if requester_email and not actor.is_agent:
         raise PermissionDenied("only the support team can open a ticket for someone else")
 
-    # Rendered before the transaction: it reads nothing and locks nothing.
+    # Worked out before the transaction, as nothing here writes: on SQLite the transaction
+    # holds the database's one write lock, which every other writer waits for. The
+    # department and the SLA policy come from the configuration cache.
     description_html = render(description, text_format)
+    department = department or (help_topic.department if help_topic else None)
+    if department is None:
+        department = default_department()
+        if department is None:
+            raise ValidationFailed("no department is configured to receive tickets")
+    ticket_type = _enum(
+        TicketType, type or (help_topic.type if help_topic else TicketType.INCIDENT), "type"
+    )
+    if help_topic is not None and help_topic.priority:
+        priority = Priority(help_topic.priority)
+    else:
+        priority = derive_priority(impact_level, urgency_level, priority_matrix())
+    now = clock.now()
+    ticket = Ticket(
+        subject=subject,
+        description=description,
+        description_html=description_html,
+        type=ticket_type.value,
+        status=Status.NEW.value,
+        category=category,
+        impact=impact_level.value,
+        urgency=urgency_level.value,
+        priority=priority.value,
+        device=device,
+        location=location,
+        channel=channel_kind.value,
+        department=department,
+        support_level=1,
+        help_topic=help_topic,
+        created_at=now,
+        updated_at=now,
+        status_changed_at=now,
+    )
+    sla_refresh(ticket, now=now)  # the policy is the help topic's or the department's
 
     with transaction.atomic():
         if not actor.is_agent:
@@ -98,42 +134,8 @@ def ticket_create(
                 if requester_email
                 else actor
             )
-        department = department or (help_topic.department if help_topic else None)
-        if department is None:
-            department = default_department()
-            if department is None:
-                raise ValidationFailed("no department is configured to receive tickets")
-        ticket_type = _enum(
-            TicketType, type or (help_topic.type if help_topic else TicketType.INCIDENT), "type"
-        )
-        if help_topic is not None and help_topic.priority:
-            priority = Priority(help_topic.priority)
-        else:
-            priority = derive_priority(impact_level, urgency_level, priority_matrix())
-        now = clock.now()
-        ticket = Ticket(
-            subject=subject,
-            description=description,
-            description_html=description_html,
-            type=ticket_type.value,
-            status=Status.NEW.value,
-            category=category,
-            impact=impact_level.value,
-            urgency=urgency_level.value,
-            priority=priority.value,
-            requester=requester,
-            organization_id=requester.organization_id,
-            device=device,
-            location=location,
-            channel=channel_kind.value,
-            department=department,
-            support_level=1,
-            help_topic=help_topic,
-            created_at=now,
-            updated_at=now,
-            status_changed_at=now,
-        )
-        sla_refresh(ticket, now=now)
+        ticket.requester = requester
+        ticket.organization_id = requester.organization_id
         # The counter row stays locked until the commit, and every create writes it: a
         # concurrent create waits on it only while this one picks its agent, inserts its rows
         # and commits (on PostgreSQL; SQLite queues whole write transactions anyway). The pick

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -109,6 +110,34 @@ def test_the_ticket_counter_is_taken_after_every_read_but_the_agent_pick(desk):
     assert reads and all(any(word in sql for word in picks) for sql in reads), reads
     agent_update = next(i for i, sql in enumerate(sqls) if sql.startswith('UPDATE "accounts_user"'))
     assert agent_update > counter
+
+
+def test_the_new_tickets_fields_and_sla_times_are_worked_out_before_its_transaction(
+    desk, monkeypatch
+):
+    # On SQLite the transaction holds the database's one write lock: the work that writes
+    # nothing comes before it, so that the other writers wait for less.
+    from helpline.tickets.services import create
+
+    outside = len(connection.savepoint_ids)  # the test's own transaction has none
+    seen: list[tuple[str, bool]] = []
+    for name in ("render", "derive_priority", "sla_refresh", "_next_ticket_number"):
+        original = getattr(create, name)
+
+        def spy(*args: Any, _name: str = name, _original: Any = original, **kwargs: Any) -> Any:
+            seen.append((_name, len(connection.savepoint_ids) > outside))  # in an atomic?
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(create, name, spy)
+
+    desk.ticket()
+
+    assert seen == [
+        ("render", False),
+        ("derive_priority", False),
+        ("sla_refresh", False),
+        ("_next_ticket_number", True),
+    ]
 
 
 # --- auto-assignment -----------------------------------------------------------------------
