@@ -16,7 +16,7 @@ Configured by environment variables (all optional):
 ``BENCH_SECONDS``          time budget per measurement, default 30 (fewer requests
                            are made when an endpoint is slower)
 ``BENCH_WEB_WORKERS``      gunicorn workers / threads / keep-alive seconds of
-``BENCH_WEB_THREADS``      ``helpline serve``: 2 / 4 / 0 (its defaults)
+``BENCH_WEB_THREADS``      ``helpline serve``: 2 per core / 1 / 0 (its defaults)
 ``BENCH_WEB_KEEPALIVE``
 ``BENCH_REUSE``            ``1``: keep an already seeded database (top it up) instead
                            of starting fresh
@@ -62,6 +62,7 @@ from helpline.bench.load import (
     run_load,
     speed_check,
 )
+from helpline.core.machine import default_web_workers
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "helpline-bench"
@@ -76,8 +77,8 @@ class Config:
     requests: int = 300
     creates: int = 300
     concurrency: int = 4
-    web_workers: int = 2
-    web_threads: int = 4
+    web_workers: int = field(default_factory=default_web_workers)  # helpline serve's defaults
+    web_threads: int = 1
     web_keepalive: int = 0  # seconds; helpline serve's default
     reuse: bool = False
     extras: bool = True

@@ -12,6 +12,18 @@ accepted by whichever worker gets to it first, and a worker busy with Python is 
 one. A new connection costs well under a millisecond on a local network; behind a proxy that
 keeps connections to its clients, it is one per request from the proxy.
 
+Each web worker serves one request at a time (``--threads 1``: gunicorn's sync worker), with
+two workers per core (``--workers``; ``helpline.core.machine``). A request is mostly Python,
+and a process runs Python on one core at a time (the GIL): the threads of one worker waited
+for each other, which made the slow tail of every page. On SQLite a thread that held the
+database's write lock also waited for its own worker's other threads after each statement,
+and every other writer waited with it. At 1M tickets on two cores, two alternating runs each
+of 2 workers x 4 threads and of 4 x 1 (docs/benchmarks.md, "Session 20"): ticket creates on
+PostgreSQL 100-128/s with p99 77-85 ms -> 145-149/s with p99 62-63 ms, the PostgreSQL desk
+ticket page's p95 73-80 -> 52-53 ms, the SQLite queue pages' p95 28-34 -> 16-32 ms. Each
+worker holds its own caches and connection, so the four take more memory than two did: about
+440 MB against 270-365 MB.
+
 The worker runs at a lower CPU priority than the web server (``--worker-nice``, 10 by default;
 ``helpline worker`` says why): requests first, their mail a moment later.
 """
@@ -27,14 +39,26 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from helpline.core.machine import default_web_workers
+
 
 class Command(BaseCommand):
     help = "Serve Helpline with gunicorn and run the background worker beside it."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--bind", default=os.environ.get("BIND", "127.0.0.1:8000"))
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", 2)))
-        parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", 4)))
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=int(os.environ.get("WEB_WORKERS", 0)) or default_web_workers(),
+            help="Web worker processes (default: two per core).",
+        )
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=int(os.environ.get("WEB_THREADS", 1)),
+            help="Requests each web worker serves at once (default 1).",
+        )
         parser.add_argument(
             "--keep-alive",
             type=int,
@@ -52,11 +76,15 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not 0 <= options["worker_nice"] <= 19:
             raise CommandError("--worker-nice must be between 0 and 19")
+        threaded = options["threads"] > 1 or options["keep_alive"] > 0
         web = [
             sys.executable, "-m", "gunicorn", "helpline.wsgi:application",
             "--bind", options["bind"],
             "--workers", str(options["workers"]),
             "--threads", str(options["threads"]),
+            # gunicorn's sync worker (its choice for one thread) closes every connection:
+            # keeping one alive takes the threaded worker, even with a single thread.
+            "--worker-class", "gthread" if threaded else "sync",
             "--keep-alive", str(options["keep_alive"]),
             "--access-logfile", "-",
             "--graceful-timeout", "10",
