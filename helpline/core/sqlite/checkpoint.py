@@ -56,7 +56,7 @@ def checkpoint(connection: Any, *, restart_pages: int = RESTART_PAGES) -> Checkp
             return Checkpoint(pages, copied, restarted=False)
         cursor.execute("PRAGMA busy_timeout")
         (busy_timeout,) = cursor.fetchall()[0]
-        lock = connection.write_lock
+        lock = getattr(connection, "write_lock", None)  # the Helpline backend's
         if lock is not None:
             lock.acquire()  # the web's writers queue on it, not on SQLite's busy handler
         try:
