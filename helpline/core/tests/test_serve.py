@@ -192,6 +192,8 @@ def test_serve_runs_two_single_threaded_web_workers_per_core_unless_told(monkeyp
         return parsed.workers, parsed.threads
 
     assert options() == (6, 1)
+    monkeypatch.setattr(os_module, "sched_getaffinity", lambda pid: set(range(16)), raising=False)
+    assert options() == (8, 1)  # at most eight unless told
     monkeypatch.setenv("WEB_WORKERS", "3")
     monkeypatch.setenv("WEB_THREADS", "2")
     assert options() == (3, 2)

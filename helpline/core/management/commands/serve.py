@@ -13,16 +13,16 @@ one. A new connection costs well under a millisecond on a local network; behind 
 keeps connections to its clients, it is one per request from the proxy.
 
 Each web worker serves one request at a time (``--threads 1``: gunicorn's sync worker), with
-two workers per core (``--workers``; ``helpline.core.machine``). A request is mostly Python,
-and a process runs Python on one core at a time (the GIL): the threads of one worker waited
-for each other, which made the slow tail of every page. On SQLite a thread that held the
-database's write lock also waited for its own worker's other threads after each statement,
-and every other writer waited with it. At 1M tickets on two cores, two alternating runs each
-of 2 workers x 4 threads and of 4 x 1 (docs/benchmarks.md, "Session 20"): ticket creates on
-PostgreSQL 100-128/s with p99 77-85 ms -> 145-149/s with p99 62-63 ms, the PostgreSQL desk
-ticket page's p95 73-80 -> 52-53 ms, the SQLite queue pages' p95 28-34 -> 16-32 ms. Each
-worker holds its own caches and connection, so the four take more memory than two did: about
-440 MB against 270-365 MB.
+two workers per core, at most eight (``--workers``; ``helpline.core.machine``). A request is
+mostly Python, and a process runs Python on one core at a time (the GIL): the threads of one
+worker waited for each other, which made the slow tail of every page. On SQLite a thread that
+held the database's write lock also waited for its own worker's other threads after each
+statement, and every other writer waited with it. At 1M tickets on two cores, two alternating
+runs each of 2 workers x 4 threads and of 4 x 1 (docs/benchmarks.md, "Session 20"): ticket
+creates on PostgreSQL 100-128/s with p99 77-85 ms -> 145-149/s with p99 62-63 ms, the
+PostgreSQL desk ticket page's p95 73-80 -> 52-53 ms, the SQLite queue pages' p95 28-34 -> 16-32
+ms. Each worker holds its own caches and connection, so the four take more memory than two did:
+about 440 MB against 270-365 MB.
 
 The worker runs at a lower CPU priority than the web server (``--worker-nice``, 10 by default;
 ``helpline worker`` says why): requests first, their mail a moment later.
@@ -51,7 +51,7 @@ class Command(BaseCommand):
             "--workers",
             type=int,
             default=int(os.environ.get("WEB_WORKERS", 0)) or default_web_workers(),
-            help="Web worker processes (default: two per core).",
+            help="Web worker processes (default: two per core, at most eight).",
         )
         parser.add_argument(
             "--threads",
