@@ -265,7 +265,8 @@ def render(saved: dict[str, Any], day: str) -> str:
         out += [
             "Server: `helpline serve` (gunicorn, production settings, DEBUG off) with "
             f"{config.get('web_workers', '?')} workers × {config.get('web_threads', '?')} "
-            f"threads, {_keepalive(config)}, and the task worker, on a free loopback port. "
+            f"thread{'' if config.get('web_threads') == 1 else 's'} each, {_keepalive(config)}, "
+            "and the task worker, on a free loopback port. "
             f"Client: {config.get('concurrency', '?')} threads, each on its own connection, "
             f"{config.get('requests', '?')} timed requests per read measurement after a "
             f"warm-up, {config.get('creates', '?')} ticket creates.",
