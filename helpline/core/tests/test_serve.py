@@ -179,20 +179,18 @@ def test_the_web_application_collects_garbage_less_often_than_python_by_default(
 
 
 def test_serve_runs_two_single_threaded_web_workers_per_core_unless_told(monkeypatch):
-    import os as os_module
-
     from helpline.core.management.commands.serve import Command
 
     monkeypatch.delenv("WEB_WORKERS", raising=False)
     monkeypatch.delenv("WEB_THREADS", raising=False)
-    monkeypatch.setattr(os_module, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
 
     def options() -> tuple[int, int]:
         parsed = Command().create_parser("helpline", "serve").parse_args([])
         return parsed.workers, parsed.threads
 
     assert options() == (6, 1)
-    monkeypatch.setattr(os_module, "sched_getaffinity", lambda pid: set(range(16)), raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(16)), raising=False)
     assert options() == (8, 1)  # at most eight unless told
     monkeypatch.setenv("WEB_WORKERS", "3")
     monkeypatch.setenv("WEB_THREADS", "2")
