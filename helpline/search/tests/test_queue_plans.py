@@ -323,11 +323,11 @@ def test_tickets_by_requester_department_or_assignee_are_read_through_a_composit
     """These columns have no index of their own (tickets 0011): the composite indexes that
     lead with them serve every lookup, the foreign keys' checks on delete included."""
     key = getattr(busy_desk, who).pk
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, Ticket._meta.db_table)
     own_indexes = [
         name
-        for name, info in connection.introspection.get_constraints(
-            connection.cursor(), Ticket._meta.db_table
-        ).items()
+        for name, info in constraints.items()
         if info["index"] and info["columns"] == [f"{column}_id"]
     ]
 
