@@ -14,7 +14,8 @@ Here ``helpline worker`` checkpoints every half second (:func:`checkpoint`):
 2. Once the WAL has :data:`RESTART_PAGES` or more, RESTART under the write lock: it copies
    the few pages written since step 1 and makes the next writer start the WAL from its
    beginning, so the file stays small. It waits at most :data:`BUSY_MS` for readers to let
-   go of the old pages; if one does not (a long export), it tries again next time.
+   go of the old pages, since the writers wait for it meanwhile; if one does not (a long
+   export), it tries again next time, and the WAL grows until then.
 
 Each connection's own ``wal_autocheckpoint`` (settings) is :data:`AUTOCHECKPOINT_PAGES`, well
 above the worker's threshold: a backstop, so that without a worker the WAL still stays
@@ -28,7 +29,7 @@ from typing import Any
 
 RESTART_PAGES = 4_000  # ~16 MB of 4 KiB pages
 AUTOCHECKPOINT_PAGES = 20_000  # ~80 MB
-BUSY_MS = 50
+BUSY_MS = 10  # a page's reads take a few ms; a long report is not waited for
 
 
 @dataclass(frozen=True)
