@@ -42,12 +42,17 @@ class Checkpoint:
     restarted: bool
 
 
+def has_wal(connection: Any) -> bool:
+    """Whether ``connection``'s database may have a WAL to checkpoint: an SQLite file."""
+    return connection.vendor == "sqlite" and not connection.is_in_memory_db()
+
+
 def checkpoint(connection: Any, *, restart_pages: int = RESTART_PAGES) -> Checkpoint | None:
     """Checkpoint ``connection``'s database (a Django connection of the Helpline SQLite
     backend); None for any other database, or one not in WAL mode.
 
     Call it outside a transaction, from a connection of its own (the worker's thread)."""
-    if connection.vendor != "sqlite" or connection.is_in_memory_db():
+    if not has_wal(connection):
         return None
     with connection.cursor() as cursor:
         _, pages, copied = _run(cursor, "PASSIVE")

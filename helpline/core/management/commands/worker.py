@@ -31,7 +31,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections, connection
 
-from helpline.core.sqlite.checkpoint import checkpoint
+from helpline.core.sqlite.checkpoint import checkpoint, has_wal
 from helpline.mail.imap import poll_step
 from helpline.rules.sweep import sweep_time_rules
 from helpline.sla.sweeps import run_sweeps
@@ -56,34 +56,30 @@ def sweep_forever(stop: threading.Event, interval: float) -> None:
         stop.wait(interval)
 
 
-def fold_forever(stop: threading.Event, interval: float) -> None:
-    """Fold the queue counts every ``interval`` seconds until ``stop`` (its own thread, so a
-    long sweep does not hold it up). Folding nothing costs one read of the small table."""
+def _every(stop: threading.Event, interval: float, step: Callable[[], object], what: str) -> None:
+    """Run ``step`` every ``interval`` seconds until ``stop``, on this thread's own database
+    connection; a failure is logged as "``what`` failed" and the next round tries again."""
     while not stop.is_set():
         try:
             close_old_connections()
-            queuecounts.fold(connection)  # the queue counts' changes, one row per key
+            step()
         except Exception:  # try again next time; the error is logged
-            log.exception("folding the queue counts failed")
+            log.exception("%s failed", what)
         stop.wait(interval)
     connection.close()
+
+
+def fold_forever(stop: threading.Event, interval: float) -> None:
+    """Fold the queue counts every ``interval`` seconds until ``stop`` (its own thread, so a
+    long sweep does not hold it up). Folding nothing costs one read of the small table."""
+    # the queue counts' changes, one row per key
+    _every(stop, interval, lambda: queuecounts.fold(connection), "folding the queue counts")
 
 
 def checkpoint_forever(stop: threading.Event, interval: float) -> None:
     """Checkpoint the SQLite database's WAL every ``interval`` seconds until ``stop`` (its own
     thread and connection)."""
-    while not stop.is_set():
-        try:
-            close_old_connections()
-            checkpoint(connection)
-        except Exception:  # try again next time; the error is logged
-            log.exception("checkpointing the database failed")
-        stop.wait(interval)
-    connection.close()
-
-
-def _checkpoints_wal() -> bool:
-    return connection.vendor == "sqlite" and not connection.is_in_memory_db()  # type: ignore[attr-defined]  # SQLite's
+    _every(stop, interval, lambda: checkpoint(connection), "checkpointing the database")
 
 
 class Command(BaseCommand):
@@ -129,7 +125,7 @@ class Command(BaseCommand):
         stop = threading.Event()
         threads = []
         loops: list[tuple[Callable[[threading.Event, float], None], float, str]] = []
-        if _checkpoints_wal() and not options["batch"]:
+        if has_wal(connection) and not options["batch"]:
             loops.append((checkpoint_forever, options["checkpoint_interval"], "helpline-wal"))
         if options["batch"] and not options["no_sweeps"]:
             run_sweeps()
