@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 
 from helpline.accounts.models import ApiToken, User, language_choices
@@ -55,23 +57,26 @@ def api_token_authenticate(raw: str) -> User | None:
     return token.user
 
 
-def customer_get_or_create(*, email: str, name: str = "", actor: User | None = None) -> User:
-    """The user with ``email``, created as a customer (no password, cannot log in) if new."""
+def customer_email(email: str) -> str:
+    """``email`` as people are stored under it (trimmed, lower case); ValidationFailed (on
+    the field ``requester_email``) when it is not an email address."""
     email = email.strip().lower()
-    user = User.objects.filter(email=email).first()
-    if user is not None:
-        return user
-    from django.core.exceptions import ValidationError as DjangoValidationError
-    from django.core.validators import validate_email
-
-    from helpline.core.errors import ValidationFailed
-
     try:
         validate_email(email)
     except DjangoValidationError:
         raise ValidationFailed(
             "not a valid email address", fields={"requester_email": "not a valid email address"}
         ) from None
+    return email
+
+
+def customer_get_or_create(*, email: str, name: str = "", actor: User | None = None) -> User:
+    """The user with ``email``, created as a customer (no password, cannot log in) if new."""
+    email = email.strip().lower()
+    user = User.objects.filter(email=email).first()
+    if user is not None:
+        return user
+    email = customer_email(email)
     user = User.objects.create_user(email, None, name=name[:200])
     audit_record(actor=actor, action="user.create", obj=user, after={"email": email})
     return user

@@ -296,10 +296,16 @@ def priority_matrix() -> dict[tuple[Level, Level], Priority]:
     return _priority_matrix.get()
 
 
-def _tags(names: Iterable[str]) -> list[Tag]:
+def _tag_names(names: Iterable[str]) -> list[str]:
+    """The tag names as stored (trimmed, lower case, sorted, no repeats); at most 20."""
     cleaned = sorted({name.strip().lower()[:64] for name in names if name and name.strip()})
     if len(cleaned) > 20:
         raise ValidationFailed("at most 20 tags", fields={"tags": "at most 20 tags"})
+    return cleaned
+
+
+def _tags(names: Iterable[str]) -> list[Tag]:
+    cleaned = _tag_names(names)
     existing = {tag.name: tag for tag in Tag.objects.filter(name__in=cleaned)}
     for name in cleaned:
         if name not in existing:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from helpline.accounts.models import User
-from helpline.accounts.services import customer_get_or_create
+from helpline.accounts.services import customer_email, customer_get_or_create
 from helpline.audit.services import audit_record
 from helpline.core import clock, rows
 from helpline.core.errors import (
@@ -32,6 +32,7 @@ from helpline.tickets.services._common import (
     _next_ticket_number,
     _snapshot,
     _store_attachments,
+    _tag_names,
     _tags,
     check_attachments,
     priority_matrix,
@@ -72,6 +73,9 @@ def ticket_create(
     Customers always create for themselves; agents may name a requester by email (created as
     a customer if unknown). ``text_format`` is how the description is written: "markdown"
     (the web form, the API) or "text" (a plain-text email).
+
+    Ticket numbers are unique and increasing; on PostgreSQL a create that fails after taking
+    its number (a database error, not a refusal of its input) leaves that number unused.
     """
     subject = _clean_text(subject, field="subject", max_length=250)
     description = _clean_text(description, field="description", max_length=100_000)
@@ -85,6 +89,9 @@ def ticket_create(
         raise ValidationFailed("unknown help topic", fields={"help_topic_id": "unknown"})
     if requester_email and not actor.is_agent:
         raise PermissionDenied("only the support team can open a ticket for someone else")
+    if requester_email and requester is None:
+        requester_email = customer_email(requester_email)
+    tag_names = _tag_names(tags)
 
     # Worked out before the transaction, as nothing here writes: on SQLite the transaction
     # holds the database's one write lock, which every other writer waits for. The
@@ -125,6 +132,16 @@ def ticket_create(
     )
     sla_refresh(ticket, now=now)  # the policy is the help topic's or the department's
 
+    # Where rows have locks of their own (PostgreSQL), the turn is a short transaction by
+    # itself, committed before the ticket's rows are written: the next create waits for
+    # three statements, not for this one's inserts. Should the create fail after it, its
+    # number stays unused (numbers are unique and increasing, not gapless). SQLite queues
+    # whole write transactions anyway; inside a caller's transaction (mail intake) there is
+    # nothing to commit apart.
+    turn_apart = connection.features.has_select_for_update and not connection.in_atomic_block
+    if turn_apart:
+        with transaction.atomic():
+            agent = _take_turn(ticket, tag_names)
     with transaction.atomic():
         if not actor.is_agent:
             requester = actor
@@ -136,19 +153,12 @@ def ticket_create(
             )
         ticket.requester = requester
         ticket.organization_id = requester.organization_id
-        # The counter row stays locked until the commit, and every create writes it: a
-        # concurrent create waits on it only while this one picks its agent, inserts its rows
-        # and commits (on PostgreSQL; SQLite queues whole write transactions anyway). The pick
-        # comes after it, so that each create sees the tickets of those before it and the
-        # load stays balanced.
-        ticket.number = _next_ticket_number()
-        agent = pick_agent(department_id=department.pk, level=1, tags=tags)
-        if agent is not None:
-            _assign(ticket, agent)
+        if not turn_apart:
+            agent = _take_turn(ticket, tag_names)
         rows.insert(ticket)  # the ORM's INSERT of ~50 columns cost more than the write
         if ticket.sla_next_check_at is not None:
             sla_schedule([ticket])
-        tag_rows = _tags(tags) if tags else []
+        tag_rows = _tags(tag_names) if tag_names else []
         if tag_rows:
             # A new ticket has no tags to compare with: one INSERT (no m2m_changed receivers).
             Ticket.tags.through.objects.bulk_create(
@@ -169,3 +179,15 @@ def ticket_create(
         )
         notify.ticket_opened(ticket, agent)
     return ticket
+
+
+def _take_turn(ticket: Ticket, tags: list[str]) -> User | None:
+    """Give ``ticket`` its number and its agent (the agent returned). Call inside a
+    transaction: the counter row stays locked until it commits, and every create writes it,
+    so creates take turns here. Each pick sees the picks before it (the agents' last
+    assignment times, the round-robin pointer), which keeps the load balanced."""
+    ticket.number = _next_ticket_number()
+    agent = pick_agent(department_id=ticket.department_id, level=1, tags=tags)
+    if agent is not None:
+        _assign(ticket, agent)
+    return agent
