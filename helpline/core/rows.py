@@ -111,6 +111,35 @@ class RowReader[M: Model]:
             raise ValueError("in_subquery needs a where clause with {keys}")
         return self._run(list(params), using, None, sql)
 
+    def updated_in_subquery(
+        self,
+        assignments: str,
+        assignment_params: Sequence[Any],
+        sql: str,
+        params: Sequence[Any],
+        *,
+        using: str = "default",
+    ) -> list[M]:
+        """``in_subquery``'s rows changed by ``assignments`` (SQL, e.g. ``"name = %s"``, over
+        unqualified columns), and returned as changed: one ``UPDATE … RETURNING``. Only for a
+        reader without ``related``, on a database for which ``returns_from_update`` holds;
+        writes no receivers' changes (as ``update``)."""
+        if self.related or "{keys}" not in self.where:
+            raise ValueError("updated_in_subquery needs a where clause with {keys}, no related")
+        connection = connections[using]
+        quote = connection.ops.quote_name
+        [main] = (self._prepared.get(using) or self._prepare(using)).parts
+        columns = ", ".join(quote(_column(field)) for field in self.model._meta.concrete_fields)
+        statement = (
+            f"UPDATE {quote(self.model._meta.db_table)} AS {quote('t')} SET {assignments}"
+            f" WHERE {self.where.replace('{keys}', sql)} RETURNING {columns}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(statement, [*assignment_params, *params])
+            rows = cursor.fetchall()
+        plain = main.plain and not _init_receivers(self.model)
+        return [_build(main, row, using, connection, plain) for row in rows]  # type: ignore[misc]
+
     def all(self, *params: Any, using: str = "default", limit: int | None = None) -> list[M]:
         """Every matching instance (at most ``limit``)."""
         return self._run(list(params), using, limit, "")
@@ -407,6 +436,16 @@ def _prepare_insert(model: type[Model], using: str) -> _Insert:
         sql += f" RETURNING {quote(_column(pk))}"
     prepared = _inserts[(model, using)] = _Insert(sql, fields, returns_pk)
     return prepared
+
+
+def returns_from_update(using: str = "default") -> bool:
+    """Whether the database returns rows from an UPDATE (PostgreSQL; SQLite 3.35+)."""
+    vendor = connections[using].vendor
+    if vendor == "sqlite":
+        import sqlite3
+
+        return sqlite3.sqlite_version_info >= (3, 35)
+    return vendor == "postgresql"
 
 
 def update(

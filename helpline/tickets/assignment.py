@@ -18,7 +18,7 @@ when no eligible agent has the skill, the whole pool is used.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from django.db import connection
@@ -26,8 +26,9 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from helpline.accounts.models import Availability, Role, User
-from helpline.core import clock
+from helpline.core import clock, rows
 from helpline.core.configcache import ConfigCache
+from helpline.core.rows import RowReader
 from helpline.directory.models import AssignmentStrategy, DepartmentMembership, Strategy
 from helpline.tickets.models import QueueCount
 
@@ -97,47 +98,54 @@ def _load_balanced(pool: QuerySet[User]) -> User | None:
 
 
 def _least_loaded(
-    *, department_id: int, level: int, exclude_ids: Iterable[int] = ()
+    *,
+    department_id: int,
+    level: int,
+    exclude_ids: Iterable[int] = (),
+    assigned_at: datetime | None = None,
 ) -> User | None:
-    """``_load_balanced(eligible_agents(...))`` in one hand-written query.
+    """``_load_balanced(eligible_agents(...))`` in one hand-written statement.
 
     The same rules, written as SQL because it runs on every new ticket and the ORM spent
     longer building the annotated queryset than the database spent answering it. Each
     candidate's active tickets are summed from the kept counts (``queuecounts``); counting
     them took 1 ms per new ticket at 1M tickets, with ~1,400 active each. The capacity cap and
     the ordering (fewest active, longest since the last assignment, lowest id) are applied
-    here, over the few candidates.
+    by the database, which returns the chosen agent's row only. With ``assigned_at``, the
+    same statement sets the agent's ``last_assigned_at`` where the database can return rows
+    from an UPDATE: a new ticket's pick is one round trip.
     """
     user, member, counts = User._meta, DepartmentMembership._meta, QueueCount._meta
     excluded = [int(pk) for pk in exclude_ids]
-    sql = (
-        f"SELECT u.*, (SELECT COALESCE(SUM(q.active), 0) FROM {counts.db_table} q"
-        " WHERE q.assignee_id = u.id) AS active_count"
+    adapt = connection.ops.adapt_datetimefield_value
+    chosen = (
+        "SELECT c.id FROM ("
+        f"SELECT u.id, u.capacity, u.last_assigned_at, (SELECT COALESCE(SUM(q.active), 0)"
+        f" FROM {counts.db_table} q WHERE q.assignee_id = u.id) AS active_count"
         f" FROM {user.db_table} u JOIN {member.db_table} m ON m.user_id = u.id"
         " WHERE m.department_id = %s AND u.is_active = %s AND u.role IN (%s, %s)"
         " AND u.support_level = %s"
         " AND (u.availability = %s OR (u.availability = %s AND u.away_until <= %s))"
         + (f" AND u.id NOT IN ({', '.join(['%s'] * len(excluded))})" if excluded else "")
+        + ") c WHERE c.capacity IS NULL OR c.active_count < c.capacity"
+        # Never assigned first: NULLs sort first on SQLite and last on PostgreSQL.
+        " ORDER BY c.active_count, c.last_assigned_at IS NOT NULL, c.last_assigned_at, c.id LIMIT 1"
     )
     params: list[object] = [
         department_id, True, Role.AGENT, Role.ADMIN, level,
-        Availability.AVAILABLE, Availability.OFF,
-        connection.ops.adapt_datetimefield_value(clock.now()), *excluded,
+        Availability.AVAILABLE, Availability.OFF, adapt(clock.now()), *excluded,
     ]  # fmt: skip
-    candidates = [
-        agent
-        for agent in User.objects.raw(sql, params)
-        if agent.capacity is None or _active_count(agent) < agent.capacity
-    ]
-    if not candidates:
-        return None
-    never = datetime.min.replace(tzinfo=UTC)
-    return min(candidates, key=lambda a: (_active_count(a), a.last_assigned_at or never, a.pk))
+    if assigned_at is not None and rows.returns_from_update():
+        stamp = [adapt(assigned_at)]
+        found = _CHOSEN.updated_in_subquery("last_assigned_at = %s", stamp, chosen, params)
+        return found[0] if found else None
+    found = _CHOSEN.in_subquery(chosen, params)
+    if found and assigned_at is not None:
+        _stamp(found[0], assigned_at)
+    return found[0] if found else None
 
 
-def _active_count(agent: User) -> int:
-    """The ``active_count`` column the raw query above adds to each agent."""
-    return int(agent.active_count)  # type: ignore[attr-defined]
+_CHOSEN = RowReader(User, "t.id = ({keys})")
 
 
 def _round_robin(pool: QuerySet[User], *, department_id: int, level: int) -> User | None:
@@ -159,13 +167,16 @@ def pick_agent(
     exclude_ids: tuple[int, ...] = (),
     tags: Iterable[str] = (),
     strategy: str | None = None,
+    assigned_at: datetime | None = None,
 ) -> User | None:
     """The agent who gets a ticket of ``department_id`` at support ``level``, or None (manual
     claim, or nobody eligible).
 
     ``strategy`` overrides the department's configured one (an automation rule's "assign by
-    round robin"); ``tags`` are the ticket's tags, used when the strategy uses skills. Call
-    inside a transaction (round robin locks its pointer row).
+    round robin"); ``tags`` are the ticket's tags, used when the strategy uses skills. With
+    ``assigned_at``, the chosen agent's ``last_assigned_at`` (the turn order) is set to it,
+    in the pick's own statement where the strategy allows. Call inside a transaction (round
+    robin locks its pointer row).
     """
     config = strategy_for(department_id=department_id, level=level)
     chosen = strategy or (config.strategy if config else Strategy.LOAD_BALANCED)
@@ -174,10 +185,26 @@ def pick_agent(
     if chosen == Strategy.MANUAL:
         return None
     if chosen == Strategy.LOAD_BALANCED and not (config is not None and config.use_skills):
-        return _least_loaded(department_id=department_id, level=level, exclude_ids=exclude_ids)
+        return _least_loaded(
+            department_id=department_id,
+            level=level,
+            exclude_ids=exclude_ids,
+            assigned_at=assigned_at,
+        )
     pool = eligible_agents(department_id=department_id, level=level, exclude_ids=exclude_ids)
     if config is not None and config.use_skills:
         pool = _with_skills(pool, tags)
     if chosen == Strategy.ROUND_ROBIN:
-        return _round_robin(pool, department_id=department_id, level=level)
-    return _load_balanced(pool)
+        agent = _round_robin(pool, department_id=department_id, level=level)
+    else:
+        agent = _load_balanced(pool)
+    if agent is not None and assigned_at is not None:
+        _stamp(agent, assigned_at)
+    return agent
+
+
+def _stamp(agent: User, assigned_at: datetime) -> None:
+    agent.last_assigned_at = assigned_at
+    # The only receiver of a user's save is the support roster's cache, which ignores this
+    # column (selectors.ROSTER_IGNORED_FIELDS).
+    rows.update(agent, ["last_assigned_at"], receivers_applied=True)

@@ -91,21 +91,10 @@ def _next_ticket_number() -> int:
     raise Conflict("could not allocate a ticket number, try again")
 
 
-def _returning_update() -> bool:
-    """Whether the database can return rows from an UPDATE (PostgreSQL; SQLite 3.35+)."""
-    if connection.vendor == "postgresql":
-        return True
-    if connection.vendor == "sqlite":
-        import sqlite3
-
-        return sqlite3.sqlite_version_info >= (3, 35)
-    return False
-
-
 def _increment_counter(name: str) -> int | None:
     """Add one to counter ``name`` and return the new value (None when there is no such row):
     one ``UPDATE ... RETURNING`` where the database has it, else an update and a read."""
-    if not _returning_update():
+    if not rows.returns_from_update():
         if Counter.objects.filter(name=name).update(value=F("value") + 1):
             return Counter.objects.get(name=name).value
         return None

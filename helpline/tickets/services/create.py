@@ -26,7 +26,6 @@ from helpline.tickets.models import (
 from helpline.tickets.priority import derive_priority
 from helpline.tickets.services._common import (
     UploadedFileLike,
-    _assign,
     _clean_text,
     _enum,
     _next_ticket_number,
@@ -187,7 +186,7 @@ def _take_turn(ticket: Ticket, tags: list[str]) -> User | None:
     so creates take turns here. Each pick sees the picks before it (the agents' last
     assignment times, the round-robin pointer), which keeps the load balanced."""
     ticket.number = _next_ticket_number()
-    agent = pick_agent(department_id=ticket.department_id, level=1, tags=tags)
-    if agent is not None:
-        _assign(ticket, agent)
-    return agent
+    ticket.assignee = pick_agent(
+        department_id=ticket.department_id, level=1, tags=tags, assigned_at=clock.now()
+    )
+    return ticket.assignee
