@@ -11,7 +11,14 @@ from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 
 from helpline.audit.models import AuditEvent
-from helpline.core.rows import RowReader, insert, prefetched, set_prefetched, update
+from helpline.core.rows import (
+    RowReader,
+    insert,
+    prefetched,
+    returns_from_update,
+    set_prefetched,
+    update,
+)
 from helpline.directory.models import Department, Tag
 from helpline.factories import Desk
 from helpline.tickets.models import Ticket
@@ -225,6 +232,31 @@ def test_in_subquery_reads_the_rows_a_compiled_queryset_selects_in_one_query() -
     assert [ticket.pk for ticket in read] == [mine.pk] != [other.pk]
     assert read[0].requester.email == desk.customer.email
     assert len(queries) == 1
+
+
+def test_updated_in_subquery_changes_the_selected_rows_and_returns_them_as_the_orm_reads_them():
+    if not returns_from_update():
+        pytest.skip("this SQLite cannot return rows from an UPDATE")
+    desk = Desk()
+    mine, other = desk.ticket(), desk.ticket(requester=desk.other_customer)
+    reader = RowReader(Ticket, "t.id IN ({keys})")
+    chosen = Ticket.objects.filter(requester=desk.customer).values("id")
+    sql, params = chosen.query.sql_with_params()
+
+    with CaptureQueriesContext(connection) as queries:
+        changed = reader.updated_in_subquery("subject = %s", ["Changed"], sql, params)
+
+    assert len(queries) == 1
+    assert [ticket.pk for ticket in changed] == [mine.pk]
+    assert _fields(changed[0]) == _fields(Ticket.objects.get(pk=mine.pk))
+    assert changed[0].subject == "Changed"
+    assert Ticket.objects.get(pk=other.pk).subject == other.subject
+
+
+def test_updated_in_subquery_refuses_a_reader_with_related_rows() -> None:
+    reader = RowReader(Ticket, "t.id IN ({keys})", related=("requester",))
+    with pytest.raises(ValueError):
+        reader.updated_in_subquery("subject = %s", ["x"], "SELECT 1", [])
 
 
 def test_rows_of_one_read_that_point_at_the_same_related_row_share_its_instance() -> None:

@@ -3,11 +3,13 @@ skills, and escalation through the same picker."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from helpline import factories
 from helpline.accounts.models import Availability
@@ -164,3 +166,17 @@ def test_load_balanced_pick_takes_a_constant_number_of_queries(
         desk.ticket(department=department)
     with django_assert_max_num_queries(4), transaction.atomic():  # + savepoint pair
         pick_agent(department_id=department.pk, level=1)
+
+
+def test_a_new_tickets_pick_sets_the_agents_turn_in_the_same_statement(desk: Any) -> None:
+    with CaptureQueriesContext(connection) as queries:
+        ticket = desk.ticket()
+    touching = [q["sql"] for q in queries.captured_queries if '"accounts_user"' in q["sql"]]
+    if connection.vendor == "sqlite" and sqlite3.sqlite_version_info < (3, 35):
+        assert len(touching) == 2  # no RETURNING from an UPDATE: a read, then the update
+    else:
+        assert len(touching) == 1 and touching[0].startswith('UPDATE "accounts_user"')
+    assert ticket.assignee == desk.l1
+    assert ticket.assignee.last_assigned_at is not None
+    desk.l1.refresh_from_db()
+    assert desk.l1.last_assigned_at == ticket.assignee.last_assigned_at
