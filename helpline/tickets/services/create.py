@@ -132,8 +132,8 @@ def ticket_create(
     sla_refresh(ticket, now=now)  # the policy is the help topic's or the department's
 
     # Where rows have locks of their own (PostgreSQL), the turn is a short transaction by
-    # itself, committed before the ticket's rows are written: the next create waits for
-    # three statements, not for this one's inserts. Should the create fail after it, its
+    # itself, committed before the ticket's rows are written: the next create waits for two
+    # statements and a commit, not for this one's inserts. Should the create fail after it, its
     # number stays unused (numbers are unique and increasing, not gapless). SQLite queues
     # whole write transactions anyway; inside a caller's transaction (mail intake) there is
     # nothing to commit apart.
