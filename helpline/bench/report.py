@@ -94,6 +94,36 @@ def worker_note(case: dict[str, Any]) -> list[str]:
     return []
 
 
+def create_rate_note(case: dict[str, Any], cpus: int | None) -> list[str]:
+    """Why a missed create rate was missed: how busy the server kept the cores. A rate bound by
+    CPU leaves none idle and grows only with less CPU per create; one bound by waiting (a
+    lock, the disk) leaves cores idle."""
+    for m in case.get("measurements", []):
+        if m["kind"] != "create" or m.get("inprocess"):
+            continue
+        rate, cpu = m.get("throughput_rps") or 0.0, m.get("cpu_ms_per_request")
+        if rate >= CREATE_RATE or not cpu or not cpus:
+            return []
+        busy = rate * cpu / 1000
+        who = (
+            "web workers and database backends" if case["database"] == "postgres" else "web workers"
+        )
+        bound = (
+            "The rate is bound by CPU: it grows only with less CPU per create."
+            if busy >= 0.7 * cpus
+            else "Cores were left idle: the creates waited (a lock, the disk) more than they "
+            "computed."
+        )
+        return [
+            f"Why the create rate was missed: each create took {cpu:,.1f} ms of CPU in the "
+            f"{who}, so at {rate:,.0f}/s they kept {busy:.2f} of the {cpus} cores busy "
+            f"(alone they would allow {cpus * 1000 / cpu:,.0f}/s); the load client and the task "
+            f"worker ran on the rest. {bound}",
+            "",
+        ]
+    return []
+
+
 def balance_note(case: dict[str, Any]) -> list[str]:
     """How evenly the web workers shared the load: a worker runs Python on one core at a
     time, so one worker serving most requests leaves a core idle and the latency high."""
@@ -275,7 +305,7 @@ def render(saved: dict[str, Any], day: str) -> str:
     for database in NAMES:
         chosen = [c for c in cases if c["database"] == database]
         for case in chosen:
-            out += render_case(case)
+            out += render_case(case, machine.get("cpus"))
         lines = growth(chosen)
         if lines:
             out += [f"### {NAMES[database]}: growth with N", "", *lines, ""]
@@ -285,7 +315,7 @@ def render(saved: dict[str, Any], day: str) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def render_case(case: dict[str, Any]) -> list[str]:
+def render_case(case: dict[str, Any], cpus: int | None = None) -> list[str]:
     name = NAMES.get(case["database"], case["database"])
     out = [f"## {name}, N = {case['size']:,}", ""]
     if case.get("error"):
@@ -313,6 +343,7 @@ def render_case(case: dict[str, Any]) -> list[str]:
         )
     out += ["", *measurement_table(case), ""]
     out += worker_note(case)
+    out += create_rate_note(case, cpus)
     out += balance_note(case)
     queries = query_table(case)
     if queries:

@@ -116,6 +116,31 @@ def test_the_report_gives_the_workers_cpu_per_created_ticket():
     assert "The task worker spent 7.9 ms of CPU per created ticket" in text
 
 
+@pytest.mark.parametrize(
+    ("rate", "cpu", "said"),
+    [
+        (260.0, 6.4, "The rate is bound by CPU"),
+        (100.0, 3.0, "Cores were left idle"),
+        (380.0, 3.7, None),
+    ],
+    ids=["bound by CPU", "bound by waiting", "met"],
+)
+def test_a_missed_create_rate_says_how_busy_the_server_kept_the_cores(rate, cpu, said):
+    row = {
+        "kind": "create", "name": "ticket create (API POST)", "requests": 2, "ok": 2,
+        "errors": 0, "p50_ms": 5.0, "p95_ms": 6.0, "p99_ms": 7.0, "throughput_rps": rate,
+        "cpu_ms_per_request": cpu,
+    }  # fmt: skip
+    case = {"database": "postgres", "size": 10, "measurements": [row], "seed_output": "x"}
+    text = report.render({"machine": {"cpus": 2}, "cases": {"postgres-10": case}}, "2026-11-28")
+    if said is None:
+        assert "Why the create rate was missed" not in text
+    else:
+        busy = f"{rate * cpu / 1000:.2f} of the 2 cores busy"
+        assert f"Why the create rate was missed: each create took {cpu:.1f} ms" in text
+        assert busy in text and said in text
+
+
 def test_the_speed_check_times_a_fixed_workload_and_the_report_gives_it():
     from helpline.bench.load import speed_check
 
