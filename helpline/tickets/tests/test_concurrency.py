@@ -119,12 +119,12 @@ def test_on_postgresql_a_create_frees_the_ticket_counter_before_it_writes_the_ti
         with transaction.atomic():  # fails at once if this create still held the row
             return Counter.objects.select_for_update(nowait=True).get(name="ticket").value
 
-    def spy(row: Any) -> None:
+    def spy(row: Any, **options: Any) -> None:
         if isinstance(row, Ticket):
             results, errors = _in_threads(1, lambda _: counter_from_another_connection())
             assert errors == []
             seen.extend(results)
-        insert(row)
+        insert(row, **options)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(create.rows, "insert", spy)
