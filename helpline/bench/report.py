@@ -239,6 +239,13 @@ def explain_blocks(case: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _postgres_settings_row(settings: dict[str, str]) -> list[str]:
+    if not settings:
+        return []
+    shown = ", ".join(f"{name} {value}" for name, value in settings.items())
+    return [f"| PostgreSQL settings | {shown} |"]
+
+
 def _load(values: Any) -> str:
     return " / ".join(f"{v:.2f}" for v in values) if values else "?"
 
@@ -282,10 +289,19 @@ def render(saved: dict[str, Any], day: str) -> str:
         f"| Python | {machine.get('python')} |",
         f"| SQLite | {machine.get('sqlite')} |",
         f"| PostgreSQL | {machine.get('postgres') or 'not reachable'} |",
+        *_postgres_settings_row(machine.get("postgres_settings") or {}),
         f"| platform | {machine.get('platform')} |",
         f"| load average at start | {_load(machine.get('load_at_start'))} |",
         "",
     ]
+    if (machine.get("postgres_settings") or {}).get("autovacuum") == "off":
+        out += [
+            "> **autovacuum is off** on this PostgreSQL server. Tables that churn during a run "
+            "(the queue counts every create appends to and the worker folds) are never "
+            "vacuumed, as a production server's autovacuum would: their index-only scans visit "
+            "the table, and PostgreSQL's figures carry that cost.",
+            "",
+        ]
     for note in saved.get("notes", {}).values():
         out += [f"_{note}_", ""]
     if saved.get("analysis"):

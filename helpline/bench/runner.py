@@ -157,6 +157,26 @@ def postgres_reachable(url: str) -> str | None:
         return None
 
 
+# Server settings that change what the PostgreSQL figures mean, written into the results.
+POSTGRES_SETTINGS = ("autovacuum", "synchronous_commit", "shared_buffers")
+
+
+def postgres_settings(url: str) -> dict[str, str]:
+    """``POSTGRES_SETTINGS`` as the server reports them (empty when it cannot be reached)."""
+    try:
+        import psycopg
+    except ImportError:
+        return {}
+    try:
+        with psycopg.connect(postgres_server(url), connect_timeout=3) as connection:
+            return {
+                name: str(connection.execute(f"SHOW {name}").fetchone()[0])  # type: ignore[index]
+                for name in POSTGRES_SETTINGS
+            }
+    except psycopg.Error:
+        return {}
+
+
 def recreate_postgres(url: str, name: str) -> None:
     import psycopg
 
@@ -586,7 +606,9 @@ def extras(config: Config, database: str) -> dict[str, str]:
     return found
 
 
-def machine(config: Config, postgres: str | None) -> dict[str, Any]:
+def machine(
+    config: Config, postgres: str | None, settings: dict[str, str] | None = None
+) -> dict[str, Any]:
     cpu = ""
     try:
         with open("/proc/cpuinfo") as handle:
@@ -609,6 +631,7 @@ def machine(config: Config, postgres: str | None) -> dict[str, Any]:
         "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version,
         "postgres": postgres,
+        "postgres_settings": settings or {},
         "platform": platform.platform(),
         "load_at_start": os.getloadavg(),
     }
@@ -634,9 +657,11 @@ def run(config: Config) -> Path:
     config.results.mkdir(parents=True, exist_ok=True)
     store = config.results / f"{day}.json"
     postgres = postgres_reachable(config.postgres_url) if "postgres" in config.databases else None
-    facts = machine(config, postgres)
+    settings = postgres_settings(config.postgres_url) if postgres else {}
+    facts = machine(config, postgres, settings)
     earlier = json.loads(store.read_text()).get("machine", {}) if store.exists() else {}
     facts["postgres"] = facts["postgres"] or earlier.get("postgres")
+    facts["postgres_settings"] = facts["postgres_settings"] or earlier.get("postgres_settings", {})
     saved = _update(store, "", "machine", facts)
     for database in config.databases:
         if database == "postgres" and postgres is None:

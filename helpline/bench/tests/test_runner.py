@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from helpline.bench import report
+from helpline.bench import report, runner
 from helpline.bench.load import Client, CpuMeter, Result, RssSampler, percentile, run_load
 from helpline.bench.runner import Config, deep_cursor, postgres_database_url, run
+from helpline.conftest import is_postgres
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -139,6 +140,25 @@ def test_a_missed_create_rate_says_how_busy_the_server_kept_the_cores(rate, cpu,
         busy = f"{rate * cpu / 1000:.2f} of the 2 cores busy"
         assert f"Why the create rate was missed: each create took {cpu:.1f} ms" in text
         assert busy in text and said in text
+
+
+def test_the_report_gives_the_postgresql_settings_and_warns_when_autovacuum_is_off():
+    settings = {"autovacuum": "off", "synchronous_commit": "on"}
+    saved = {"machine": {"cpus": 2, "postgres": "15", "postgres_settings": settings}, "cases": {}}
+    text = report.render(saved, "2026-11-28")
+    assert "| PostgreSQL settings | autovacuum off, synchronous_commit on |" in text
+    assert "**autovacuum is off**" in text
+    settings["autovacuum"] = "on"
+    assert "**autovacuum is off**" not in report.render(saved, "2026-11-28")
+
+
+@pytest.mark.postgres
+def test_the_postgresql_settings_are_read_from_the_server():
+    if not is_postgres():
+        pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://...")
+    found = runner.postgres_settings(os.environ["DATABASE_URL"])
+    assert set(found) == set(runner.POSTGRES_SETTINGS)
+    assert found["autovacuum"] in ("on", "off")
 
 
 def test_the_speed_check_times_a_fixed_workload_and_the_report_gives_it():
