@@ -143,38 +143,26 @@ def postgres_database_url(url: str, name: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
 
 
-def postgres_reachable(url: str) -> str | None:
-    """The server version, or None when it cannot be reached."""
-    try:
-        import psycopg
-    except ImportError:
-        return None
-    try:
-        with psycopg.connect(postgres_server(url), connect_timeout=3) as connection:
-            row = connection.execute("SHOW server_version").fetchone()
-            return None if row is None else str(row[0])
-    except psycopg.Error:
-        return None
-
-
 # Server settings that change what the PostgreSQL figures mean, written into the results.
 POSTGRES_SETTINGS = ("autovacuum", "synchronous_commit", "shared_buffers")
 
 
-def postgres_settings(url: str) -> dict[str, str]:
-    """``POSTGRES_SETTINGS`` as the server reports them (empty when it cannot be reached)."""
+def postgres_facts(url: str) -> tuple[str | None, dict[str, str]]:
+    """The server's version and its ``POSTGRES_SETTINGS``, read over one connection; (None,
+    {}) when it cannot be reached."""
     try:
         import psycopg
     except ImportError:
-        return {}
+        return None, {}
     try:
         with psycopg.connect(postgres_server(url), connect_timeout=3) as connection:
-            return {
+            found = {
                 name: str(connection.execute(f"SHOW {name}").fetchone()[0])  # type: ignore[index]
-                for name in POSTGRES_SETTINGS
+                for name in ("server_version", *POSTGRES_SETTINGS)
             }
     except psycopg.Error:
-        return {}
+        return None, {}
+    return found.pop("server_version"), found
 
 
 def recreate_postgres(url: str, name: str) -> None:
@@ -656,8 +644,9 @@ def run(config: Config) -> Path:
     day = datetime.now(UTC).date().isoformat()
     config.results.mkdir(parents=True, exist_ok=True)
     store = config.results / f"{day}.json"
-    postgres = postgres_reachable(config.postgres_url) if "postgres" in config.databases else None
-    settings = postgres_settings(config.postgres_url) if postgres else {}
+    postgres, settings = (
+        postgres_facts(config.postgres_url) if "postgres" in config.databases else (None, {})
+    )
     facts = machine(config, postgres, settings)
     earlier = json.loads(store.read_text()).get("machine", {}) if store.exists() else {}
     facts["postgres"] = facts["postgres"] or earlier.get("postgres")

@@ -156,7 +156,8 @@ def test_the_report_gives_the_postgresql_settings_and_warns_when_autovacuum_is_o
 def test_the_postgresql_settings_are_read_from_the_server():
     if not is_postgres():
         pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://...")
-    found = runner.postgres_settings(os.environ["DATABASE_URL"])
+    version, found = runner.postgres_facts(os.environ["DATABASE_URL"])
+    assert version
     assert set(found) == set(runner.POSTGRES_SETTINGS)
     assert found["autovacuum"] in ("on", "off")
 
