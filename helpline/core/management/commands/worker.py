@@ -70,9 +70,9 @@ def _every(stop: threading.Event, interval: float, step: Callable[[], object], w
 
 
 def fold_forever(stop: threading.Event, interval: float) -> None:
-    """Fold the queue counts every ``interval`` seconds until ``stop`` (its own thread, so a
-    long sweep does not hold it up). Folding nothing costs one read of the small table."""
-    # the queue counts' changes, one row per key
+    """Fold the queue counts' changes into one row per key every ``interval`` seconds until
+    ``stop`` (its own thread, so a long sweep does not hold it up). Folding nothing costs one
+    read of the small table."""
     _every(stop, interval, lambda: queuecounts.fold(connection), "folding the queue counts")
 
 
