@@ -77,6 +77,7 @@ class RowReader[M: Model]:
         self.related = tuple(related)
         self.order = order  # SQL for ORDER BY, e.g. "t.id"; none by default
         self._prepared: dict[str, _Prepared] = {}  # by database alias
+        self._returning: dict[str, str] = {}  # updated_in_subquery's columns, by alias
 
     def one(self, *params: Any, using: str = "default") -> M | None:
         """The first matching instance, or None."""
@@ -129,7 +130,11 @@ class RowReader[M: Model]:
         connection = connections[using]
         quote = connection.ops.quote_name
         [main] = (self._prepared.get(using) or self._prepare(using)).parts
-        columns = ", ".join(quote(_column(field)) for field in self.model._meta.concrete_fields)
+        columns = self._returning.get(using)
+        if columns is None:  # written once per database, as the reads' SELECT
+            columns = self._returning[using] = ", ".join(
+                quote(_column(field)) for field in self.model._meta.concrete_fields
+            )
         statement = (
             f"UPDATE {quote(self.model._meta.db_table)} AS {quote('t')} SET {assignments}"
             f" WHERE {self.where.replace('{keys}', sql)} RETURNING {columns}"
