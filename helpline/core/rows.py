@@ -390,22 +390,37 @@ class _Insert:
     sql: str
     fields: list[Field[Any, Any]]
     returns_pk: bool
+    computed: list[Field[Any, Any]]  # set from RETURNING, after the key
 
 
-_inserts: dict[tuple[type[Model], str], _Insert] = {}
+_inserts: dict[tuple[type[Model], str, tuple[tuple[str, str], ...]], _Insert] = {}
 
 
-def insert(instance: Model, *, using: str = "default", receivers_applied: bool = False) -> None:
+def insert(
+    instance: Model,
+    *,
+    using: str = "default",
+    receivers_applied: bool = False,
+    computed: dict[str, str] | None = None,
+) -> None:
     """INSERT ``instance``, a new object, and set its primary key (see the module docstring
     for what this does not do). Raises IntegrityError as ``save()`` would.
 
+    ``computed`` names fields whose value the database computes in the INSERT itself, as SQL
+    (``{"number": "nextval('seq')"}``, written into the statement, never from user input):
+    they are returned with the key and set on ``instance``.
+
     A model with ``pre_save``/``post_save`` receivers is saved by the ORM instead, so that they
-    run, unless the caller says it did their work itself (``receivers_applied``)."""
+    run, unless the caller says it did their work itself (``receivers_applied``); the ORM
+    cannot compute a column, so ``computed`` then needs ``receivers_applied``."""
     model = type(instance)
     if not receivers_applied and (pre_save.has_listeners(model) or post_save.has_listeners(model)):
+        if computed:
+            raise TypeError(f"{model._meta.label} has save receivers: apply them, then insert")
         instance.save(force_insert=True, using=using)
         return
-    prepared = _inserts.get((model, using)) or _prepare_insert(model, using)
+    key = (model, using, tuple(sorted((computed or {}).items())))
+    prepared = _inserts.get(key) or _prepare_insert(model, using, computed or {})
     connection = connections[using]
     params = [
         field.get_db_prep_save(field.pre_save(instance, True), connection)
@@ -413,13 +428,19 @@ def insert(instance: Model, *, using: str = "default", receivers_applied: bool =
     ]
     with connection.cursor() as cursor:
         cursor.execute(prepared.sql, params)
-        if prepared.returns_pk:
-            instance.pk = cursor.fetchone()[0]
+        if prepared.returns_pk or prepared.computed:
+            returned = list(cursor.fetchone())
+            if prepared.returns_pk:
+                instance.pk = returned.pop(0)
+            for field, value in zip(prepared.computed, returned, strict=True):
+                for converter in field.get_db_converters(connection):
+                    value = converter(value, field, connection)
+                setattr(instance, field.attname, value)
     instance._state.adding = False
     instance._state.db = using
 
 
-def _prepare_insert(model: type[Model], using: str) -> _Insert:
+def _prepare_insert(model: type[Model], using: str, computed: dict[str, str]) -> _Insert:
     connection = connections[using]
     if not connection.features.can_return_columns_from_insert:
         raise NotImplementedError(f"{connection.vendor} cannot return the new row's key")
@@ -428,18 +449,25 @@ def _prepare_insert(model: type[Model], using: str) -> _Insert:
     pk = meta.pk
     assert pk is not None
     returns_pk = bool(pk.db_returning)  # an auto-increment key; else the caller sets it
+    unknown = set(computed) - {field.name for field in meta.concrete_fields}
+    if unknown:
+        raise ValueError(f"{meta.label} has no column {sorted(unknown)[0]!r}")
     fields: list[Field[Any, Any]] = []
+    computed_fields: list[Field[Any, Any]] = []
     for field in meta.concrete_fields:
         if getattr(field, "generated", False) or field.db_default is not NOT_PROVIDED:
             raise TypeError(f"{meta.label}.{field.name}: computed by the database")
         if not (returns_pk and field is pk):
-            fields.append(field)
-    columns = ", ".join(quote(_column(field)) for field in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"
-    if returns_pk:
-        sql += f" RETURNING {quote(_column(pk))}"
-    prepared = _inserts[(model, using)] = _Insert(sql, fields, returns_pk)
+            (computed_fields if field.name in computed else fields).append(field)
+    columns = ", ".join(quote(_column(field)) for field in [*fields, *computed_fields])
+    values = ", ".join(["%s"] * len(fields) + [computed[field.name] for field in computed_fields])
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({values})"
+    returned = ([pk] if returns_pk else []) + computed_fields
+    if returned:
+        sql += " RETURNING " + ", ".join(quote(_column(field)) for field in returned)
+    prepared = _inserts[(model, using, tuple(sorted(computed.items())))] = _Insert(
+        sql, fields, returns_pk, computed_fields
+    )
     return prepared
 
 

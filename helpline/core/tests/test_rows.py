@@ -186,6 +186,45 @@ def test_insert_of_a_model_with_save_receivers_goes_through_the_orm_so_they_run(
     assert AuditEvent.objects.filter(pk=event.pk).exists()
 
 
+def test_insert_sets_a_computed_column_from_the_statement_it_writes() -> None:
+    desk = Desk()
+    highest = desk.ticket().number
+    ticket = Ticket(
+        subject="x", description="y", requester=desk.customer, department=desk.department
+    )
+    table = connection.ops.quote_name(Ticket._meta.db_table)
+
+    with CaptureQueriesContext(connection) as queries:
+        insert(ticket, computed={"number": f"(SELECT MAX(number) + 7 FROM {table})"})
+
+    assert len(queries) == 1
+    assert ticket.number == highest + 7 and ticket.pk is not None
+    assert Ticket.objects.get(pk=ticket.pk).number == highest + 7
+
+
+def test_insert_refuses_a_computed_column_the_model_does_not_have() -> None:
+    desk = Desk()
+    ticket = Ticket(subject="x", requester=desk.customer, department=desk.department)
+    with pytest.raises(ValueError, match="no column 'serial'"):
+        insert(ticket, computed={"serial": "1"})
+
+
+def test_insert_refuses_to_compute_a_column_past_save_receivers_it_would_skip() -> None:
+    desk = Desk()
+    pre_save.connect(_ignore, sender=Ticket)
+    try:
+        ticket = Ticket(subject="x", requester=desk.customer, department=desk.department)
+        with pytest.raises(TypeError, match="save receivers"):
+            insert(ticket, computed={"number": "1"})
+    finally:
+        pre_save.disconnect(_ignore, sender=Ticket)
+    assert ticket.pk is None
+
+
+def _ignore(sender: object, **kwargs: object) -> None:
+    pass
+
+
 def test_update_of_a_model_with_save_receivers_goes_through_the_orm_so_they_run() -> None:
     desk = Desk()
     ticket = desk.ticket()
