@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
@@ -137,6 +137,14 @@ def _least_loaded(
     ]  # fmt: skip
     if assigned_at is not None and rows.returns_from_update():
         stamp = [adapt(assigned_at)]
+        if connection.features.has_select_for_update_skip_locked:
+            # Picks at the same moment pass over an agent another one is stamping, instead
+            # of both choosing them: each takes the next in line, with no lock to wait for.
+            # Only when every candidate is being stamped does the plain statement below wait.
+            skipping = f"{chosen} FOR UPDATE SKIP LOCKED"
+            found = _CHOSEN.updated_in_subquery("last_assigned_at = %s", stamp, skipping, params)
+            if found:
+                return found[0]
         found = _CHOSEN.updated_in_subquery("last_assigned_at = %s", stamp, chosen, params)
         return found[0] if found else None
     found = _CHOSEN.in_subquery(chosen, params)
@@ -175,8 +183,11 @@ def pick_agent(
     ``strategy`` overrides the department's configured one (an automation rule's "assign by
     round robin"); ``tags`` are the ticket's tags, used when the strategy uses skills. With
     ``assigned_at``, the chosen agent's ``last_assigned_at`` (the turn order) is set to it,
-    in the pick's own statement where the strategy allows. Call inside a transaction (round
-    robin locks its pointer row).
+    in the pick's own statement where the strategy allows.
+
+    Runs in the caller's transaction, or outside any: the plain load-balanced pick is one
+    statement, and the others open a transaction of their own for their lock (round robin
+    its pointer row, skills the strategy row), so that concurrent picks take turns.
     """
     config = strategy_for(department_id=department_id, level=level)
     chosen = strategy or (config.strategy if config else Strategy.LOAD_BALANCED)
@@ -184,22 +195,29 @@ def pick_agent(
         raise ValueError(f"unknown assignment strategy {chosen!r}")
     if chosen == Strategy.MANUAL:
         return None
-    if chosen == Strategy.LOAD_BALANCED and not (config is not None and config.use_skills):
+    skills = config is not None and config.use_skills
+    if chosen == Strategy.LOAD_BALANCED and not skills:
         return _least_loaded(
             department_id=department_id,
             level=level,
             exclude_ids=exclude_ids,
             assigned_at=assigned_at,
         )
-    pool = eligible_agents(department_id=department_id, level=level, exclude_ids=exclude_ids)
-    if config is not None and config.use_skills:
-        pool = _with_skills(pool, tags)
-    if chosen == Strategy.ROUND_ROBIN:
-        agent = _round_robin(pool, department_id=department_id, level=level)
-    else:
-        agent = _load_balanced(pool)
-    if agent is not None and assigned_at is not None:
-        _stamp(agent, assigned_at)
+    with transaction.atomic(savepoint=False):  # no savepoint in a caller's transaction
+        pool = eligible_agents(department_id=department_id, level=level, exclude_ids=exclude_ids)
+        if chosen == Strategy.ROUND_ROBIN:
+            pool = _with_skills(pool, tags) if skills else pool
+            agent = _round_robin(pool, department_id=department_id, level=level)
+        else:
+            assert config is not None  # skills are set on the strategy row
+            # Picks with skills read the agents' load, then stamp the chosen one: they take
+            # turns on the strategy row, as round robin does on its pointer.
+            AssignmentStrategy.objects.select_for_update().filter(pk=config.pk).values_list(
+                "pk"
+            ).get()
+            agent = _load_balanced(_with_skills(pool, tags))
+        if agent is not None and assigned_at is not None:
+            _stamp(agent, assigned_at)
     return agent
 
 

@@ -19,9 +19,13 @@ from helpline.tickets.states import (
     choices,
 )
 
+# Where ticket numbers come from on PostgreSQL (migration 0012); elsewhere the ``ticket`` counter.
+TICKET_NUMBER_SEQUENCE = "tickets_ticket_number_seq"
+
 
 class Counter(models.Model):
-    """Named monotonic counters (ticket numbers). Incremented under a row lock."""
+    """Named monotonic counters, incremented under a row lock: ticket numbers on SQLite (on
+    PostgreSQL a sequence gives them, ``TICKET_NUMBER_SEQUENCE``), benchmark bookkeeping."""
 
     name = models.CharField(max_length=32, primary_key=True)
     value = models.BigIntegerField(default=0)

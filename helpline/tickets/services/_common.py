@@ -25,6 +25,7 @@ from helpline.core.rows import RowReader
 from helpline.directory.models import Tag
 from helpline.sla.services import sla_record_events, sla_refresh, sla_schedule
 from helpline.tickets.models import (
+    TICKET_NUMBER_SEQUENCE,
     Attachment,
     Counter,
     EntryKind,
@@ -75,9 +76,23 @@ class Resolution:
 # --- helpers -------------------------------------------------------------------------------
 
 
+def _insert_ticket(ticket: Ticket) -> None:
+    """INSERT the new ``ticket``, giving it the next ticket number. Call inside a transaction.
+
+    PostgreSQL takes the number from its sequence in the INSERT itself: no lock, no statement
+    of its own, and a create rolled back leaves its number unused. Elsewhere it comes from the
+    ``ticket`` counter, whose row stays locked until the transaction commits."""
+    if connection.vendor == "postgresql":
+        rows.insert(ticket, computed={"number": f"nextval('{TICKET_NUMBER_SEQUENCE}')"})
+        return
+    ticket.number = _next_ticket_number()
+    rows.insert(ticket)
+
+
 def _next_ticket_number() -> int:
-    """Take the next ticket number. Call inside a transaction: the counter row stays locked
-    until it commits, so concurrent creators get distinct numbers."""
+    """Take the next ticket number from the counter (not PostgreSQL's: see ``_insert_ticket``).
+    Call inside a transaction: the counter row stays locked until it commits, so concurrent
+    creators get distinct numbers."""
     for _ in range(3):
         taken = _increment_counter("ticket")
         if taken is not None:

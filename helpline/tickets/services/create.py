@@ -28,7 +28,7 @@ from helpline.tickets.services._common import (
     UploadedFileLike,
     _clean_text,
     _enum,
-    _next_ticket_number,
+    _insert_ticket,
     _snapshot,
     _store_attachments,
     _tag_names,
@@ -73,8 +73,9 @@ def ticket_create(
     a customer if unknown). ``text_format`` is how the description is written: "markdown"
     (the web form, the API) or "text" (a plain-text email).
 
-    Ticket numbers are unique and increasing; on PostgreSQL a create that fails after taking
-    its number (a database error, not a refusal of its input) leaves that number unused.
+    Ticket numbers are unique and increasing in the order they are taken; on PostgreSQL a
+    create that fails after taking its number (a database error, not a refusal of its
+    input) leaves that number unused.
     """
     subject = _clean_text(subject, field="subject", max_length=250)
     description = _clean_text(description, field="description", max_length=100_000)
@@ -131,16 +132,13 @@ def ticket_create(
     )
     sla_refresh(ticket, now=now)  # the policy is the help topic's or the department's
 
-    # Where rows have locks of their own (PostgreSQL), the turn is a short transaction by
-    # itself, committed before the ticket's rows are written: the next create waits for two
-    # statements and a commit, not for this one's inserts. Should the create fail after it, its
-    # number stays unused (numbers are unique and increasing, not gapless). SQLite queues
-    # whole write transactions anyway; inside a caller's transaction (mail intake) there is
-    # nothing to commit apart.
-    turn_apart = connection.features.has_select_for_update and not connection.in_atomic_block
-    if turn_apart:
-        with transaction.atomic():
-            agent = _take_turn(ticket, tag_names)
+    # Where rows have locks of their own (PostgreSQL), the agent is picked before the
+    # ticket's transaction, in a statement committed at once (see pick_agent): the next create
+    # never waits for this one's inserts. SQLite queues whole write transactions anyway;
+    # inside a caller's transaction (mail intake) there is nothing to commit apart.
+    pick_apart = connection.features.has_select_for_update and not connection.in_atomic_block
+    if pick_apart:
+        agent = _pick(ticket, tag_names)
     with transaction.atomic():
         if not actor.is_agent:
             requester = actor
@@ -152,9 +150,9 @@ def ticket_create(
             )
         ticket.requester = requester
         ticket.organization_id = requester.organization_id
-        if not turn_apart:
-            agent = _take_turn(ticket, tag_names)
-        rows.insert(ticket)  # the ORM's INSERT of ~50 columns cost more than the write
+        if not pick_apart:
+            agent = _pick(ticket, tag_names)
+        _insert_ticket(ticket)  # numbered by it; the ORM's INSERT cost more than the write
         if ticket.sla_next_check_at is not None:
             sla_schedule([ticket])
         tag_rows = _tags(tag_names) if tag_names else []
@@ -180,12 +178,9 @@ def ticket_create(
     return ticket
 
 
-def _take_turn(ticket: Ticket, tags: list[str]) -> User | None:
-    """Give ``ticket`` its number and its agent (the agent returned). Call inside a
-    transaction: the counter row stays locked until it commits, and every create writes it,
-    so creates take turns here. Each pick sees the picks before it (the agents' last
-    assignment times, the round-robin pointer), which keeps the load balanced."""
-    ticket.number = _next_ticket_number()
+def _pick(ticket: Ticket, tags: list[str]) -> User | None:
+    """Give ``ticket`` its level-1 agent, returned (None: it waits in the queue), and make
+    this the agent's latest assignment, which the next pick sees."""
     ticket.assignee = pick_agent(
         department_id=ticket.department_id, level=1, tags=tags, assigned_at=clock.now()
     )

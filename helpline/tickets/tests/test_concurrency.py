@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -16,12 +17,13 @@ import pytest
 from django.db import connection, transaction
 
 from helpline import factories
+from helpline.accounts.models import User
 from helpline.audit.models import AuditEvent
 from helpline.conftest import is_postgres
 from helpline.core.errors import StaleVersion, ValidationFailed
 from helpline.factories import Desk
 from helpline.tickets import services
-from helpline.tickets.models import Counter, EntryKind, Ticket
+from helpline.tickets.models import EntryKind, Ticket
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -104,38 +106,93 @@ def test_concurrent_creation_yields_unique_numbers_on_postgresql():
     _assert_unique_consecutive(_create_many(Desk()))
 
 
+def _lock_timeout() -> None:
+    """This connection's lock waits fail after 2 s: a test fails instead of hanging."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET lock_timeout = '2s'")
+
+
 @pytest.mark.postgres
-def test_on_postgresql_a_create_frees_the_ticket_counter_before_it_writes_the_ticket():
-    # The number and the agent are committed in a short transaction of their own: the next
-    # create takes its turn while this one is still inserting its rows.
+def test_on_postgresql_a_create_holds_no_lock_another_create_waits_for():
+    # The agent's pick is committed at once and the number comes from a sequence in the
+    # ticket's INSERT: while one create writes its ticket, another runs from start to end.
     _need_postgres()
     desk = Desk()
     from helpline.tickets.services import create
 
-    seen: list[int] = []
+    main = threading.current_thread()
+    meanwhile: list[Ticket] = []
     insert = create.rows.insert
 
-    def counter_from_another_connection() -> int:
-        with transaction.atomic():  # fails at once if this create still held the row
-            return Counter.objects.select_for_update(nowait=True).get(name="ticket").value
+    def create_another(_: int) -> Ticket:
+        _lock_timeout()
+        return services.ticket_create(actor=desk.customer, subject="Meanwhile", description=".")
 
     def spy(row: Any, **options: Any) -> None:
-        if isinstance(row, Ticket):
-            results, errors = _in_threads(1, lambda _: counter_from_another_connection())
+        if isinstance(row, Ticket) and threading.current_thread() is main:
+            results, errors = _in_threads(1, create_another)
             assert errors == []
-            seen.extend(results)
+            meanwhile.extend(results)
         insert(row, **options)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(create.rows, "insert", spy)
         ticket = desk.ticket()
 
-    assert seen == [ticket.number]
+    (other,) = meanwhile
+    assert other.number == ticket.number - 1  # the number is taken by the INSERT
+    assert {ticket.assignee, other.assignee} == {desk.l1}
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_pick_passes_over_an_agent_another_pick_is_stamping():
+    _need_postgres()
+    desk = Desk()
+    second = factories.agent(departments=[desk.department], level=1)
+    first = desk.l1  # never assigned, lower id: first in line
+
+    def create(_: int) -> Ticket:
+        _lock_timeout()
+        return desk.ticket(subject="Skips")
+
+    with transaction.atomic():  # another pick's lock on the first agent's row
+        User.objects.select_for_update().filter(pk=first.pk).get()
+        results, errors = _in_threads(1, create)
+
+    assert errors == []
+    assert results[0].assignee == second
+    assert desk.ticket(subject="Next").assignee == first
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_pick_waits_when_every_agent_is_being_stamped():
+    _need_postgres()
+    desk = Desk()
+    started = threading.Event()
+    results: list[Ticket] = []
+
+    def create() -> None:
+        try:
+            started.set()
+            results.append(desk.ticket(subject="Waits"))
+        finally:
+            connection.close()
+
+    with transaction.atomic():  # another pick's lock on the only agent's row
+        User.objects.select_for_update().filter(pk=desk.l1.pk).get()
+        thread = threading.Thread(target=create)
+        thread.start()
+        started.wait(timeout=30)
+        time.sleep(0.3)  # the create reaches the lock
+        assert results == []  # and waits for it
+    thread.join(timeout=60)
+
+    (ticket,) = results
     assert ticket.assignee == desk.l1
 
 
 @pytest.mark.postgres
-def test_on_postgresql_a_create_failing_after_its_turn_leaves_nothing_but_a_skipped_number():
+def test_on_postgresql_a_create_failing_after_its_insert_leaves_nothing_but_a_skipped_number():
     _need_postgres()
     desk = Desk()
     first = desk.ticket().number
@@ -182,9 +239,9 @@ def test_concurrent_creation_spreads_tickets_over_level_one_agents():
     _create_many(desk)
     first, other = (Ticket.objects.filter(assignee=agent).count() for agent in (desk.l1, second))
     assert first + other == THREADS * TICKETS_PER_THREAD
-    # Creates take turns at the pick, each seeing the picks before it. On PostgreSQL a pick
-    # does not see the tickets still being written by creates that picked before it (at most
-    # one per thread), only their agents' last assignment times: balanced to within those.
+    # Each pick sees the picks before it. On PostgreSQL it does not see the tickets still
+    # being written by creates that picked before it (at most one per thread), only their
+    # agents' last assignment times: balanced to within those.
     allowed = THREADS if is_postgres() else 0
     assert abs(first - other) <= allowed
 

@@ -96,20 +96,25 @@ def test_ticket_numbers_are_consecutive_from_the_first_number(desk):
     assert numbers == [numbers[0], numbers[0] + 1, numbers[0] + 2]
 
 
-def test_the_ticket_counter_is_taken_after_every_read_but_the_agent_pick(desk):
-    # The counter row (and the agent's row) stay locked until the commit, and every create
-    # writes them: nothing but the agent pick (which must see the creates before it, to
-    # balance the load) and this create's own writes may run while they are held.
+def test_the_ticket_number_is_taken_after_every_read_of_the_create(desk):
+    # Where the number comes from a counter row, the row stays locked until the commit and
+    # every create writes it: after it, nothing but this create's own writes may run. On
+    # PostgreSQL the INSERT itself takes the number from a sequence.
     with CaptureQueriesContext(connection) as queries:
         ticket = desk.ticket()
     sqls = [q["sql"] for q in queries.captured_queries]
-    counter = next(i for i, sql in enumerate(sqls) if "tickets_counter" in sql)
-    reads = [sql for sql in sqls[counter + 1 :] if sql.lstrip().upper().startswith("SELECT")]
-    assert ticket.assignee is not None
-    picks = ("active_count", "directory_assignmentstrategy")  # the load, the strategy
-    assert reads and all(any(word in sql for word in picks) for sql in reads), reads
-    agent_update = next(i for i, sql in enumerate(sqls) if sql.startswith('UPDATE "accounts_user"'))
-    assert agent_update > counter
+    insert = next(i for i, sql in enumerate(sqls) if sql.startswith('INSERT INTO "tickets_ticket"'))
+    if connection.vendor == "postgresql":
+        assert "nextval('tickets_ticket_number_seq')" in sqls[insert]
+        assert not any("tickets_counter" in sql for sql in sqls)
+        taken = insert
+    else:
+        taken = next(i for i, sql in enumerate(sqls) if "tickets_counter" in sql)
+        assert taken < insert
+    reads = [sql for sql in sqls[taken + 1 :] if sql.lstrip().upper().startswith("SELECT")]
+    assert reads == []
+    assert ticket.assignee == desk.l1
+    assert ticket.number >= services.FIRST_TICKET_NUMBER
 
 
 def test_the_new_tickets_fields_and_sla_times_are_worked_out_before_its_transaction(
@@ -121,7 +126,7 @@ def test_the_new_tickets_fields_and_sla_times_are_worked_out_before_its_transact
 
     outside = len(connection.savepoint_ids)  # the test's own transaction has none
     seen: list[tuple[str, bool]] = []
-    for name in ("render", "derive_priority", "sla_refresh", "_next_ticket_number"):
+    for name in ("render", "derive_priority", "sla_refresh", "_insert_ticket"):
         original = getattr(create, name)
 
         def spy(*args: Any, _name: str = name, _original: Any = original, **kwargs: Any) -> Any:
@@ -136,7 +141,7 @@ def test_the_new_tickets_fields_and_sla_times_are_worked_out_before_its_transact
         ("render", False),
         ("derive_priority", False),
         ("sla_refresh", False),
-        ("_next_ticket_number", True),
+        ("_insert_ticket", True),
     ]
 
 
