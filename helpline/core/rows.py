@@ -12,8 +12,9 @@ SQLite, and an INSERT of an audit event 0.2 ms of compiling for 0.03 ms of SQLit
   ``pre_init``/``post_init`` dispatch when nothing can tell (see ``_plain_model``): a third of
   the cost of a 500-entry thread was ``Model.__init__``.
 - ``insert`` writes one new instance as ``save(force_insert=True)`` would (field ``pre_save``,
-  the database preparation of each value, the primary key set from ``RETURNING``), with its
-  INSERT written once per model; ``update`` writes some fields of a saved one as
+  the database preparation of each value, the primary key set from ``RETURNING``, as is any
+  column the caller has the database compute), with its INSERT written once per model;
+  ``update`` writes some fields of a saved one as
   ``save(update_fields=...)`` would. Neither calls a ``save()`` override: use them only for
   models whose saving has no side effects. A model with ``pre_save``/``post_save`` receivers
   is saved by the ORM instead, so that they run.

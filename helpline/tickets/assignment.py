@@ -3,7 +3,8 @@
 An admin sets one ``AssignmentStrategy`` row per department and level (no row: load-balanced):
 
 - **load-balanced**: the eligible agent with the fewest active tickets; ties go to whoever has
-  waited longest since their last assignment (never assigned first);
+  waited longest since their last assignment (never assigned first). On PostgreSQL a pick
+  passes over an agent a concurrent pick is stamping and takes the next in line;
 - **round robin**: the eligible agent after the one who got the last ticket, in a fixed order
   (by id), wrapping around. The pointer lives on the strategy row, locked with
   ``select_for_update`` while the next agent is chosen, so concurrent tickets take turns;
@@ -12,7 +13,8 @@ An admin sets one ``AssignmentStrategy`` row per department and level (no row: l
 Eligible: an active agent (or admin) of that support level, member of the department,
 available (or off until a time that has passed), and under their capacity cap when they have
 one. With ``use_skills``, agents whose skills cover one of the ticket's tags are preferred;
-when no eligible agent has the skill, the whole pool is used.
+when no eligible agent has the skill, the whole pool is used, and picks take turns on the
+strategy row.
 """
 
 from __future__ import annotations
@@ -210,15 +212,18 @@ def pick_agent(
             agent = _round_robin(pool, department_id=department_id, level=level)
         else:
             assert config is not None  # skills are set on the strategy row
-            # Picks with skills read the agents' load, then stamp the chosen one: they take
-            # turns on the strategy row, as round robin does on its pointer.
-            AssignmentStrategy.objects.select_for_update().filter(pk=config.pk).values_list(
-                "pk"
-            ).get()
+            _take_turn(config)
             agent = _load_balanced(_with_skills(pool, tags))
         if agent is not None and assigned_at is not None:
             _stamp(agent, assigned_at)
     return agent
+
+
+def _take_turn(row: AssignmentStrategy) -> None:
+    """Lock the strategy ``row`` until the transaction ends. A pick with skills reads the
+    agents' load, then stamps the one it chose: concurrent picks take turns here, as round
+    robin's do on its pointer, and each sees the stamps before it."""
+    AssignmentStrategy.objects.select_for_update().filter(pk=row.pk).values_list("pk").get()
 
 
 def _stamp(agent: User, assigned_at: datetime) -> None:
