@@ -139,11 +139,13 @@ def _least_loaded(
     ]  # fmt: skip
     if assigned_at is not None and rows.returns_from_update():
         stamp = [adapt(assigned_at)]
-        if connection.features.has_select_for_update_skip_locked:
+        features = connection.features
+        if features.has_select_for_update_skip_locked and features.has_select_for_no_key_update:
             # Picks at the same moment pass over an agent another one is stamping, instead
             # of both choosing them: each takes the next in line, with no lock to wait for.
             # Only when every candidate is being stamped does the plain statement below wait.
-            skipping = f"{chosen} FOR UPDATE SKIP LOCKED"
+            # (The UPDATE's own lock: a ticket's foreign key check does not conflict with it.)
+            skipping = f"{chosen} FOR NO KEY UPDATE SKIP LOCKED"
             found = _CHOSEN.updated_in_subquery("last_assigned_at = %s", stamp, skipping, params)
             if found:
                 return found[0]
