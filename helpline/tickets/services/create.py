@@ -133,9 +133,10 @@ def ticket_create(
     sla_refresh(ticket, now=now)  # the policy is the help topic's or the department's
 
     # Where rows have locks of their own (PostgreSQL), the agent is picked before the
-    # ticket's transaction, in a statement committed at once (see pick_agent): the next create
-    # never waits for this one's inserts. SQLite queues whole write transactions anyway;
-    # inside a caller's transaction (mail intake) there is nothing to commit apart.
+    # ticket's transaction and committed at once (one statement, or a short transaction for
+    # the strategies that lock: see pick_agent), and the number is taken by the INSERT: the
+    # next create never waits for this one's inserts. SQLite queues whole write transactions
+    # anyway; inside a caller's transaction (mail intake) there is nothing to commit apart.
     pick_apart = connection.features.has_select_for_update and not connection.in_atomic_block
     if pick_apart:
         agent = _pick(ticket, tag_names)
