@@ -394,7 +394,8 @@ class _Insert:
     computed: list[Field[Any, Any]]  # set from RETURNING, after the key
 
 
-_inserts: dict[tuple[type[Model], str, tuple[tuple[str, str], ...]], _Insert] = {}
+type _InsertKey = tuple[type[Model], str, tuple[tuple[str, str], ...]]  # model, alias, computed
+_inserts: dict[_InsertKey, _Insert] = {}
 
 
 def insert(
@@ -420,8 +421,8 @@ def insert(
             raise TypeError(f"{model._meta.label} has save receivers: apply them, then insert")
         instance.save(force_insert=True, using=using)
         return
-    key = (model, using, tuple(sorted((computed or {}).items())))
-    prepared = _inserts.get(key) or _prepare_insert(model, using, computed or {})
+    key = (model, using, tuple(sorted(computed.items())) if computed else ())
+    prepared = _inserts.get(key) or _prepare_insert(key, computed or {})
     connection = connections[using]
     params = [
         field.get_db_prep_save(field.pre_save(instance, True), connection)
@@ -441,7 +442,8 @@ def insert(
     instance._state.db = using
 
 
-def _prepare_insert(model: type[Model], using: str, computed: dict[str, str]) -> _Insert:
+def _prepare_insert(key: _InsertKey, computed: dict[str, str]) -> _Insert:
+    model, using, _ = key
     connection = connections[using]
     if not connection.features.can_return_columns_from_insert:
         raise NotImplementedError(f"{connection.vendor} cannot return the new row's key")
@@ -466,9 +468,7 @@ def _prepare_insert(model: type[Model], using: str, computed: dict[str, str]) ->
     returned = ([pk] if returns_pk else []) + computed_fields
     if returned:
         sql += " RETURNING " + ", ".join(quote(_column(field)) for field in returned)
-    prepared = _inserts[(model, using, tuple(sorted(computed.items())))] = _Insert(
-        sql, fields, returns_pk, computed_fields
-    )
+    prepared = _inserts[key] = _Insert(sql, fields, returns_pk, computed_fields)
     return prepared
 
 
