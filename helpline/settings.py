@@ -141,13 +141,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("TEST", {})["NAME"] = (
         os.environ.get("TEST_SQLITE_NAME") or ":memory:"
     )
-# PostgreSQL without JIT: it compiles a query whose estimated cost is high, and a keyset or
-# search query with a LIMIT over a filtered index walk is estimated far above what it reads. At
-# 1M tickets a phrase search spent 608 of its 673 ms compiling (bench/results/2026-11-26-c.md).
-# JIT_OFF=0 keeps the server's own setting.
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbool("JIT_OFF", True):
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, with prepared statements for the SQL written once that every request
+    # runs (helpline/core/postgresql/base.py). DB_PREPARED_STATEMENTS=0 behind a PgBouncer
+    # in transaction mode that does not keep them (before 1.21).
+    DATABASES["default"]["ENGINE"] = "helpline.core.postgresql"
     options = DATABASES["default"].setdefault("OPTIONS", {})
-    options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+    if envbool("DB_PREPARED_STATEMENTS", True):
+        options["prepare_threshold"] = 5  # psycopg's default: prepared at the fifth run
+    # Without JIT: PostgreSQL compiles a query whose estimated cost is high, and a keyset or
+    # search query with a LIMIT over a filtered index walk is estimated far above what it
+    # reads. At 1M tickets a phrase search spent 608 of its 673 ms compiling
+    # (bench/results/2026-11-26-c.md). JIT_OFF=0 keeps the server's own setting.
+    if envbool("JIT_OFF", True):
+        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

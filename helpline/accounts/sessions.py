@@ -14,6 +14,8 @@ from django.contrib.sessions.backends import db
 from django.db import connections, router
 from django.utils import timezone
 
+from helpline.core.rows import prepared_cursor
+
 
 class SessionStore(db.SessionStore):
     def _get_session_from_db(self) -> Any:
@@ -27,7 +29,7 @@ class SessionStore(db.SessionStore):
         connection = connections[alias]
         table = connection.ops.quote_name(self.model._meta.db_table)
         now = connection.ops.adapt_datetimefield_value(timezone.now())
-        with connection.cursor() as cursor:
+        with prepared_cursor(connection) as cursor:
             cursor.execute(
                 f"SELECT session_data FROM {table} WHERE session_key = %s AND expire_date > %s",
                 [key, now],

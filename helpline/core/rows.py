@@ -20,6 +20,10 @@ SQLite, and an INSERT of an audit event 0.2 ms of compiling for 0.03 ms of SQLit
   is saved by the ORM instead, so that they run.
 
 Use these only for hot statements by a key; everything else goes through the ORM.
+
+On PostgreSQL these statements run prepared once a connection has run them a few times
+(``helpline.core.postgresql``): their SQL is fixed, and their values need no plan of their
+own. ``RowReader.in_subquery`` is the exception, as its SQL comes from a queryset.
 """
 
 from __future__ import annotations
@@ -38,6 +42,14 @@ from django.db.models.signals import post_init, post_save, pre_init, pre_save
 from django.db.models.sql import Query
 
 type Converter = Callable[[Any, Any, Any], Any]
+
+
+def prepared_cursor(connection: Any) -> Any:
+    """A cursor of ``connection`` whose statements run prepared where the backend can
+    (``helpline.core.postgresql``), else its plain cursor. Only for SQL written once, whose
+    values need no plan of their own: PostgreSQL may keep one plan for every value."""
+    make = getattr(connection, "prepared_cursor", None)
+    return make() if make is not None else connection.cursor()
 
 
 @dataclass(frozen=True)
@@ -99,7 +111,7 @@ class RowReader[M: Model]:
             raise ValueError("this reader needs a where clause with {keys}")
         if not keys:
             return []
-        return self._run(list(keys), using, None, ", ".join(["%s"] * len(keys)))
+        return self._run(list(keys), using, None, ", ".join(["%s"] * len(keys)), prepare=True)
 
     def in_subquery(self, sql: str, params: Sequence[Any], *, using: str = "default") -> list[M]:
         """The instances whose primary key the SELECT ``sql`` returns (e.g. a queryset's
@@ -111,7 +123,7 @@ class RowReader[M: Model]:
         (``[:1]``), write ``"t.id = ({keys})"`` so that it runs first."""
         if "{keys}" not in self.where:
             raise ValueError("in_subquery needs a where clause with {keys}")
-        return self._run(list(params), using, None, sql)
+        return self._run(list(params), using, None, sql, prepare=False)
 
     def updated_in_subquery(
         self,
@@ -140,7 +152,7 @@ class RowReader[M: Model]:
             f"UPDATE {quote(self.model._meta.db_table)} AS {quote('t')} SET {assignments}"
             f" WHERE {self.where.replace('{keys}', sql)} RETURNING {columns}"
         )
-        with connection.cursor() as cursor:
+        with prepared_cursor(connection) as cursor:
             cursor.execute(statement, [*assignment_params, *params])
             rows = cursor.fetchall()
         plain = main.plain and not _init_receivers(self.model)
@@ -148,7 +160,7 @@ class RowReader[M: Model]:
 
     def all(self, *params: Any, using: str = "default", limit: int | None = None) -> list[M]:
         """Every matching instance (at most ``limit``)."""
-        return self._run(list(params), using, limit, "")
+        return self._run(list(params), using, limit, "", prepare=True)
 
     def values(self, *params: Any, using: str = "default") -> list[dict[str, Any]]:
         """Every matching row as ``{attname: value}``, each value converted as the ORM converts
@@ -159,7 +171,7 @@ class RowReader[M: Model]:
             raise ValueError("values() reads the main model's columns only: drop related")
         connection = connections[using]
         prepared = self._prepared.get(using) or self._prepare(using)
-        with connection.cursor() as cursor:
+        with prepared_cursor(connection) as cursor:
             cursor.execute(prepared.sql, list(params))
             rows = cursor.fetchall()
         [main] = prepared.parts
@@ -167,13 +179,15 @@ class RowReader[M: Model]:
             dict(zip(main.attnames, _converted(main, row, connection), strict=True)) for row in rows
         ]
 
-    def _run(self, params: list[Any], using: str, limit: int | None, marks: str) -> list[M]:
+    def _run(
+        self, params: list[Any], using: str, limit: int | None, marks: str, *, prepare: bool
+    ) -> list[M]:
         connection = connections[using]
         prepared = self._prepared.get(using) or self._prepare(using)
         sql = prepared.sql.replace("{keys}", marks) if marks else prepared.sql
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        with connection.cursor() as cursor:
+        with prepared_cursor(connection) if prepare else connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         main, *joined = prepared.parts
@@ -428,7 +442,7 @@ def insert(
         field.get_db_prep_save(field.pre_save(instance, True), connection)
         for field in prepared.fields
     ]
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(prepared.sql, params)
         if prepared.returns_pk or prepared.computed:
             returned = list(cursor.fetchone())
@@ -513,7 +527,7 @@ def update(
     ]
     assert meta.pk is not None
     sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(_column(meta.pk))} = %s"
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(sql, [*params, instance.pk])
         if cursor.rowcount == 0:
             raise DatabaseError(f"{meta.label} {instance.pk}: no row to update")

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import connection
 
 from helpline.core.configcache import ConfigCache
-from helpline.core.rows import RowReader
+from helpline.core.rows import RowReader, prepared_cursor
 from helpline.directory.models import Department
 from helpline.mail.models import InboundMessage, Mailbox, MailPolicy, message_key
 from helpline.tickets.models import ThreadEntry, Ticket
@@ -144,7 +144,7 @@ def recent_messages_from(sender: str, since: Any, *, exclude_pk: int | None = No
 def received_before(key: str) -> bool:
     """Whether the ledger holds a message with ``key`` (see ``message_key``)."""
     quote = connection.ops.quote_name
-    with connection.cursor() as cursor:  # by hand: on every message, like the rate count
+    with prepared_cursor(connection) as cursor:  # by hand: on every message
         cursor.execute(
             f"SELECT 1 FROM {quote(InboundMessage._meta.db_table)} WHERE {quote('key')} = %s",
             [key],

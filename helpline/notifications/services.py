@@ -25,7 +25,7 @@ from helpline.audit.services import audit_record
 from helpline.core import clock, rows
 from helpline.core.errors import NotFound, ValidationFailed
 from helpline.core.mail import Email
-from helpline.core.rows import RowReader
+from helpline.core.rows import RowReader, prepared_cursor
 from helpline.core.tasks_backend import enqueue_on_commit
 from helpline.notifications import mailheaders
 from helpline.notifications.backoff import retry_delay
@@ -182,7 +182,7 @@ def _thread_ids(ticket: Ticket, audience: str) -> list[str]:
     """Message-IDs already in ``ticket``'s mail thread as ``audience`` sees it, oldest first:
     our messages and the customer's (never an internal note's)."""
     sql = _CUSTOMER_THREAD_SQL if audience == Audience.CUSTOMER else _AGENT_THREAD_SQL
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(sql, [ticket.pk, ticket.pk])
         rows = cursor.fetchall()
     return list(dict.fromkeys(message_id for (message_id,) in rows))
