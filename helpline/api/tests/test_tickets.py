@@ -346,6 +346,28 @@ def test_a_page_is_rendered_exactly_as_its_schema_dumps_it_and_each_item_as_its_
         assert detail.json() == item
 
 
+def test_the_create_and_the_detail_are_rendered_exactly_as_their_schema_dumps_them(client, desk):
+    import json
+
+    from ninja.responses import NinjaJSONEncoder
+
+    from helpline.api.v1.schemas import TicketOut
+
+    created = create(client, desk.customer, tags=["vpn"], device="LAPTOP-7")
+    _no_times_under_a_millisecond_past_the_second()
+    number = created.json()["number"]
+
+    detail = client.get(f"{API}/tickets/{number}", **bearer(desk.customer))
+
+    assert (created.status_code, detail.status_code) == (201, 200)
+    schema = TicketOut.model_validate(detail.json())
+    assert detail.content.decode() == json.dumps(schema.model_dump(), cls=NinjaJSONEncoder)
+    assert list(created.json()) == list(detail.json()) == list(TicketOut.model_fields)
+    untimed = [{k: v for k, v in r.json().items() if "_at" not in k} for r in (created, detail)]
+    assert untimed[0] == untimed[1]  # times aside (moved to the second above)
+    assert detail["ETag"] == f'"{detail.json()["version"]}"'
+
+
 # --- detail ---------------------------------------------------------------------------------
 
 

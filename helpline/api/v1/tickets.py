@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Header, Query, Router, Status
+from ninja import Header, Query, Router
 
 from helpline.accounts.models import User
 from helpline.api.v1 import lookups, presenters
@@ -45,6 +45,17 @@ def ticket_out(user: User, ticket: Ticket, *, member_of: frozenset[int] | None =
     )
 
 
+def ticket_rendered(
+    request: HttpRequest, user: User, ticket: Ticket, *, status: int = 200
+) -> HttpResponse:
+    """``ticket_out`` as the response, written from ``ticket_data`` without building the
+    schema: the create and the detail validated ``TicketOut`` twice (the presenter, then
+    django-ninja), a tenth of a create's time in Python. ``ticket_data`` is built to the
+    schema's ``model_dump()``; a test holds both endpoints to it."""
+    data = presenters.ticket_data(ticket, allowed_actions=access.ticket_actions(user, ticket))
+    return presenters.rendered(request, data, status=status)
+
+
 def with_etag(response: HttpResponse, ticket: Ticket) -> None:
     response["ETag"] = f'"{ticket.version}"'
 
@@ -66,7 +77,7 @@ def expected_version(if_match: str | None) -> int:
 
 
 @router.post("/tickets", response={201: TicketOut, **ERRORS})
-def ticket_create(request: HttpRequest, payload: TicketCreateIn) -> Status[TicketOut]:
+def ticket_create(request: HttpRequest, payload: TicketCreateIn) -> HttpResponse:
     """Open a ticket. Agents may open it for someone else with ``requester_email``."""
     user = caller(request)
     ticket = services.ticket_create(
@@ -84,7 +95,7 @@ def ticket_create(request: HttpRequest, payload: TicketCreateIn) -> Status[Ticke
         location=payload.location,
         channel=Channel.API,
     )
-    return Status(201, ticket_out(user, ticket))
+    return ticket_rendered(request, user, ticket, status=201)
 
 
 @router.get("/tickets", response={200: TicketPage, **ERRORS})
@@ -211,11 +222,12 @@ def refuse_unknown_names(page: SearchPage) -> None:
 
 
 @router.get(f"/tickets/{TICKET}", response={200: TicketOut, **ERRORS})
-def ticket_detail(request: HttpRequest, number: int, response: HttpResponse) -> TicketOut:
+def ticket_detail(request: HttpRequest, number: int) -> HttpResponse:
     user = caller(request)
     ticket = access.access_ticket(user, number)
+    response = ticket_rendered(request, user, ticket)
     with_etag(response, ticket)
-    return ticket_out(user, ticket)
+    return response
 
 
 @router.patch(f"/tickets/{TICKET}", response={200: TicketOut, **ERRORS})
