@@ -13,7 +13,10 @@ A ticket's INSERT took 310 -> 175 µs of Python and 375 -> 210 µs of PostgreSQL
 create over HTTP about a sixth less CPU (docs/benchmarks.md, session 23).
 
 psycopg deallocates a connection's prepared statements when a transaction rolls back, so an
-error costs the next few runs their preparing again, nothing more.
+error costs the next few runs their preparing again, nothing more. A migration that changes
+the type of a column a prepared SELECT returns makes its next run in a running process fail
+once ("cached plan must not change result type"), and that rollback prepares it afresh:
+restart the processes after migrating, as any deploy does.
 
 Prepared statements live in one server session. A transaction-pooling PgBouncer older than
 1.21 (or one without ``max_prepared_statements``) hands a session's statements to another

@@ -126,3 +126,23 @@ def test_without_the_prepare_threshold_nothing_is_prepared(
 
     assert not connection.prepares  # type: ignore[attr-defined]
     assert not any("t.is_active" in statement for statement in _prepared())
+
+
+@postgres
+@pytest.mark.django_db
+def test_prepared_statements_keep_working_after_a_statement_fails_and_rolls_back() -> None:
+    from django.db import IntegrityError, transaction
+
+    user = Desk().customer
+    reader = rows.RowReader(User, "t.email = %s AND t.is_active")
+    for _ in range(6):
+        reader.one(user.email)
+    taken = User(email=user.email, role=user.role)  # the email is unique
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rows.insert(taken)
+
+    # psycopg forgot every prepared statement at the rollback; the reader prepares again.
+    for _ in range(6):
+        assert reader.one(user.email) == user
+    assert any("t.email = $1 AND t.is_active" in s for s in _prepared())
