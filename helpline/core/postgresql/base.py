@@ -1,5 +1,6 @@
 """Django's PostgreSQL backend, with prepared statements for the few statements run on every
-request (:func:`helpline.core.rows.prepared_cursor`).
+request (:func:`helpline.core.rows.prepared_cursor`), and a connection health check that asks
+the server only when it has sent something (:meth:`DatabaseWrapper.is_usable`).
 
 Django binds parameters client-side: psycopg quotes each value into the SQL text, and
 PostgreSQL parses and plans the statement again on every run. That is right for the ORM's
@@ -26,11 +27,13 @@ Django's do.
 
 from __future__ import annotations
 
+import select
 from typing import Any
 
 from django.db.backends.postgresql import base, operations
 from django.utils.asyncio import async_unsafe
-from psycopg import DataError
+from psycopg import DataError, pq
+from psycopg import Error as DatabaseError
 
 
 class DatabaseOperations(operations.DatabaseOperations):
@@ -53,6 +56,30 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def prepares(self) -> bool:
         """Whether :meth:`prepared_cursor` prepares (``prepare_threshold`` is set)."""
         return self.settings_dict["OPTIONS"].get("prepare_threshold") is not None
+
+    def is_usable(self) -> bool:
+        """Whether the connection still works (Django's health check, at the first query of
+        each request), without a round trip when the server has sent nothing since the last
+        statement. Django asks with ``SELECT 1``: 0.13 ms of CPU per request here, a fiftieth
+        of a ticket create. A server that ends the session (a restart, ``pg_terminate_backend``,
+        a dropped TCP connection) sends an error or closes the socket, which makes it
+        readable: then, or outside an idle session, ``SELECT 1`` decides as before."""
+        connection = self.connection
+        if connection is None:
+            return False
+        pgconn = connection.pgconn
+        if (
+            pgconn.status != pq.ConnStatus.OK
+            or pgconn.transaction_status != pq.TransactionStatus.IDLE
+        ):
+            return bool(super().is_usable())
+        try:
+            poller = select.poll()
+            poller.register(pgconn.socket, select.POLLIN)  # hang-ups are reported too
+            pending = poller.poll(0)
+        except (OSError, ValueError, DatabaseError):
+            return False
+        return bool(super().is_usable()) if pending else True
 
     @async_unsafe
     def prepared_cursor(self) -> Any:

@@ -146,3 +146,51 @@ def test_prepared_statements_keep_working_after_a_statement_fails_and_rolls_back
     for _ in range(6):
         assert reader.one(user.email) == user
     assert any("t.email = $1 AND t.is_active" in s for s in _prepared())
+
+
+@postgres
+@pytest.mark.django_db
+def test_the_health_check_sends_nothing_while_the_server_has_said_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django.db.backends.postgresql.base import DatabaseWrapper as DjangoWrapper
+
+    from helpline.core.postgresql.base import DatabaseWrapper
+
+    separate = DatabaseWrapper(connection.settings_dict, alias="health")
+    separate.ensure_connection()
+    asked: list[bool] = []
+
+    def select_one(self: object) -> bool:
+        asked.append(True)
+        return True
+
+    monkeypatch.setattr(DjangoWrapper, "is_usable", select_one)
+    try:
+        assert separate.is_usable() is True
+        assert asked == []
+    finally:
+        separate.close()
+
+
+@postgres
+@pytest.mark.django_db
+def test_the_health_check_finds_a_connection_the_server_ended() -> None:
+    import select
+
+    from helpline.core.postgresql.base import DatabaseWrapper
+
+    separate = DatabaseWrapper(connection.settings_dict, alias="health")
+    separate.ensure_connection()
+    try:
+        assert separate.is_usable() is True
+        pid = separate.connection.info.backend_pid
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        poller = select.poll()
+        poller.register(separate.connection.pgconn.socket, select.POLLIN)
+        assert poller.poll(5000), "the server never told the ended session"
+
+        assert separate.is_usable() is False
+    finally:
+        separate.close()
