@@ -32,8 +32,9 @@ def _database_options(**environment: str) -> dict[str, object]:
         "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none",  # parsed, never connected to
         **environment,
     }
-    if not environment:
-        env.pop("DB_PREPARED_STATEMENTS", None)
+    for name in ("DB_PREPARED_STATEMENTS", "JIT_OFF"):  # the defaults unless given
+        if name not in environment:
+            env.pop(name, None)
     done = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
