@@ -23,7 +23,8 @@ Use these only for hot statements by a key; everything else goes through the ORM
 
 On PostgreSQL these statements run prepared once a connection has run them a few times
 (``helpline.core.postgresql``): their SQL is fixed, and their values need no plan of their
-own. ``RowReader.in_subquery`` is the exception, as its SQL comes from a queryset.
+own. ``RowReader.in_subquery`` is the exception, as its SQL may come from a queryset;
+``updated_in_subquery`` runs prepared, so its callers pass SQL written once (the pick's).
 """
 
 from __future__ import annotations
@@ -137,7 +138,8 @@ class RowReader[M: Model]:
         """``in_subquery``'s rows changed by ``assignments`` (SQL, e.g. ``"name = %s"``, over
         unqualified columns), and returned as changed: one ``UPDATE … RETURNING``. Only for a
         reader without ``related``, on a database for which ``returns_from_update`` holds;
-        writes no receivers' changes (as ``update``)."""
+        writes no receivers' changes (as ``update``). The statement runs prepared on
+        PostgreSQL: ``sql`` is written once, its values need no plan of their own."""
         if self.related or "{keys}" not in self.where:
             raise ValueError("updated_in_subquery needs a where clause with {keys}, no related")
         connection = connections[using]
