@@ -12,8 +12,13 @@ An INSERT takes no lock that another writer waits for, so two transactions movin
 opposite directions can never deadlock on a shared counter row, as an UPDATE of one row per key
 would on PostgreSQL. A reader sums the rows of its keys.
 
-:func:`fold` (the worker runs it every minute, beside the sweeps) replaces the rows of each key
-by their sum, so that a key has one row plus the changes of the last minute or so.
+:func:`fold` (the worker runs it every second, ``helpline worker --fold-interval``) replaces
+the rows of each key by their sum, so that a key has one row plus the changes of the last second
+or so. Each fold leaves the rows it replaced dead in the table; on PostgreSQL the worker's
+:class:`Folding` vacuums the table once its folds have left ``VACUUM_AFTER`` of them, since
+every assignment's index-only read of an agent's rows visits the table for each row that is
+new or dead since the last vacuum (autovacuum looks at a table once a minute at best, and not
+at all where it is turned off).
 
 "Active" is the queues' set of statuses (``selectors.QUEUE_STATUS_SQL``). A table rebuild by a
 later SQLite migration drops the triggers; ``ensure`` puts them back after every ``migrate``
@@ -32,6 +37,7 @@ from helpline.tickets.sqlindexes import QUEUE_PREDICATE
 logger = logging.getLogger(__name__)
 
 TABLE = "tickets_queuecount"
+VACUUM_AFTER = 1000  # rows folded away between two vacuums of the table (PostgreSQL)
 _FOLD_LOCK = 0x51C0  # the advisory lock key of fold() on PostgreSQL
 
 
@@ -232,6 +238,32 @@ def fold(connection: BaseDatabaseWrapper) -> int:
         kept = cursor.rowcount
         cursor.execute(f"DELETE FROM {TABLE} WHERE id <= %s", [last])
         return int(before - kept)
+
+
+class Folding:
+    """The worker's folds on one connection: :func:`fold`, and on PostgreSQL a ``VACUUM`` of
+    the table once the folds since the last one have removed ``vacuum_after`` rows or more.
+
+    A vacuum of this table reads a few dozen pages and takes no lock that a writer waits for.
+    It needs a connection outside any transaction (the worker's own); a role that does not
+    own the table gets PostgreSQL's warning and the vacuum is skipped, which costs nothing
+    but the dead rows.
+    """
+
+    def __init__(self, connection: BaseDatabaseWrapper, vacuum_after: int = VACUUM_AFTER):
+        self.connection = connection
+        self.vacuum_after = vacuum_after
+        self.folded = 0  # rows folded away since the last vacuum
+
+    def step(self) -> int:
+        """Fold, vacuum if due; returns how many rows were folded away."""
+        folded = fold(self.connection)
+        self.folded += folded
+        if self.connection.vendor == "postgresql" and self.folded >= self.vacuum_after:
+            with self.connection.cursor() as cursor:
+                cursor.execute(f"VACUUM {TABLE}")
+            self.folded = 0
+        return folded
 
 
 def sums_sql(where: str) -> str:

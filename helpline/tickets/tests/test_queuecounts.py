@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 
 from helpline import factories
+from helpline.conftest import is_postgres
 from helpline.tickets import queuecounts, selectors, services
 from helpline.tickets.models import QueueCount, Ticket
 from helpline.tickets.selectors import QUEUE_STATUS_SQL
@@ -161,3 +162,42 @@ def test_queue_recount_counts_afresh_what_was_written_without_the_triggers(desk)
 
     assert kept(desk) == counted(desk) == {"mine": 1, "unassigned": 0, "department": 1}
     assert "Counted 1 active tickets over 1 department/assignee pairs." in out.getvalue()
+
+
+def test_the_workers_folding_folds_and_counts_what_it_folded_away(desk):
+    for _ in range(3):
+        desk.ticket()  # each adds a row for (helpdesk, l1)
+    folding = queuecounts.Folding(connection, vacuum_after=1_000)
+
+    assert folding.step() == 2
+    assert folding.folded == 2
+    assert kept(desk) == counted(desk) == {"mine": 3, "unassigned": 0, "department": 3}
+
+
+def _vacuums_of_the_table() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = %s", [queuecounts.TABLE]
+        )
+        return int(cursor.fetchone()[0])
+
+
+@pytest.mark.skipif(not is_postgres(), reason="the table is vacuumed on PostgreSQL only")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_workers_folding_vacuums_the_table_once_enough_rows_were_folded_away():
+    desk = factories.Desk()
+    folding = queuecounts.Folding(connection, vacuum_after=4)
+    before = _vacuums_of_the_table()
+    for _ in range(3):
+        desk.ticket()
+
+    folding.step()  # two rows folded away: not yet
+    assert _vacuums_of_the_table() == before
+    for _ in range(3):
+        desk.ticket()
+    folding.step()  # three more: five since the last vacuum
+
+    assert _vacuums_of_the_table() == before + 1
+    assert folding.folded == 0
+    assert QueueCount.objects.count() == 1
