@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from helpline.core import clock
 from helpline.tickets.states import (
@@ -74,6 +75,20 @@ class PriorityMatrixEntry(models.Model):
         return f"impact {self.impact} × urgency {self.urgency} → {self.priority}"
 
 
+# The foreign keys a ticket may leave empty, indexed only where set: a lookup by a value (the
+# related lists, the database's SET NULL when the row referred to is deleted) reads the same
+# entries, and the many tickets without one cost no index entry (see migration 0013).
+OPTIONAL_REFERENCES = (
+    "category",
+    "organization",
+    "team",
+    "help_topic",
+    "parent",
+    "follow_up_of",
+    "sla_policy",
+)
+
+
 class Ticket(models.Model):
     number = models.BigIntegerField(unique=True)
     subject = models.CharField(max_length=250)
@@ -81,8 +96,14 @@ class Ticket(models.Model):
     description_html = models.TextField(blank=True)
     type = models.CharField(max_length=20, choices=choices(TicketType), default="incident")
     status = models.CharField(max_length=16, choices=choices(Status), default="new")
+    # The optional references are indexed where set only (``OPTIONAL_REFERENCES``, Meta).
     category = models.ForeignKey(
-        "directory.Category", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "directory.Category",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     tags = models.ManyToManyField("directory.Tag", blank=True, related_name="tickets")  # type: ignore[var-annotated]
     impact = models.CharField(max_length=10, choices=choices(Level), default="medium")
@@ -98,7 +119,12 @@ class Ticket(models.Model):
         db_index=False,
     )
     organization = models.ForeignKey(
-        "accounts.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     collaborators = models.ManyToManyField(  # type: ignore[var-annotated]
         settings.AUTH_USER_MODEL, blank=True, related_name="cc_tickets"
@@ -111,7 +137,12 @@ class Ticket(models.Model):
         "directory.Department", on_delete=models.PROTECT, related_name="tickets", db_index=False
     )
     team = models.ForeignKey(
-        "directory.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+        "directory.Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+        db_index=False,
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -123,13 +154,28 @@ class Ticket(models.Model):
     )
     support_level = models.PositiveSmallIntegerField(default=1)
     help_topic = models.ForeignKey(
-        "directory.HelpTopic", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "directory.HelpTopic",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
+        db_index=False,
     )
     follow_up_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="follow_ups",
+        db_index=False,
     )
 
     # The resolution record, required to resolve.
@@ -149,7 +195,12 @@ class Ticket(models.Model):
 
     # The SLA clock (helpline.sla): kept current by the ticket services, checked by sweeps.
     sla_policy = models.ForeignKey(
-        "sla.Policy", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "sla.Policy",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     first_response_due_at = models.DateTimeField(null=True, blank=True)
     next_response_due_at = models.DateTimeField(null=True, blank=True)
@@ -198,6 +249,12 @@ class Ticket(models.Model):
             models.Index(fields=["created_at", "id"], name="ticket_created"),
             # No index on an SLA column: the sweep finds due tickets through sla.NextCheck,
             # so its writes here are updates in place (see migration 0006).
+            *(
+                models.Index(
+                    fields=[name], condition=Q(**{f"{name}__isnull": False}), name=f"ticket_{name}"
+                )
+                for name in OPTIONAL_REFERENCES
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,8 +1,10 @@
-"""The partial queue indexes written as SQL are put back after a table rebuild drops them."""
+"""The partial queue indexes written as SQL are put back after a table rebuild drops them; the
+optional references' partial indexes serve the lookups by them."""
 
 from __future__ import annotations
 
 import importlib
+import re
 
 import pytest
 from django.apps import apps
@@ -10,6 +12,7 @@ from django.db import connection
 
 from helpline.tickets import sqlindexes
 from helpline.tickets.apps import _restore_indexes
+from helpline.tickets.models import OPTIONAL_REFERENCES, Ticket
 from helpline.tickets.selectors import QUEUE_STATUS_SQL
 
 
@@ -39,3 +42,25 @@ def test_a_dropped_partial_index_is_put_back_after_migrate(db, name):
     _restore_indexes(sender=apps.get_app_config("tickets"), using="default")
 
     assert sqlindexes.missing(connection) == []
+
+
+def _plan(queryset) -> str:
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")  # a few rows: it would scan them
+            cursor.execute("EXPLAIN " + sql, params)
+        else:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        return "\n".join(str(row[-1]) for row in cursor.fetchall())
+
+
+@pytest.mark.parametrize("name", OPTIONAL_REFERENCES)
+def test_a_lookup_by_an_optional_reference_reads_its_partial_index(db, name):
+    by_value = Ticket.objects.filter(**{f"{name}_id": 7}).values("id")
+    # The form of Django's own SET NULL when the rows referred to are deleted.
+    by_values = Ticket.objects.filter(**{f"{name}_id__in": [7, 8]}).values("id")
+
+    index = re.compile(rf"\bticket_{name}\b")  # not the full index it replaced
+    assert index.search(_plan(by_value))
+    assert index.search(_plan(by_values))
