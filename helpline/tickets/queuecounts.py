@@ -261,7 +261,8 @@ class Folding:
         self.folded += folded
         if self.connection.vendor == "postgresql" and self.folded >= self.vacuum_after:
             with self.connection.cursor() as cursor:
-                cursor.execute(f"VACUUM {TABLE}")
+                # SKIP_LOCKED: another worker (or autovacuum) at it already is as good.
+                cursor.execute(f"VACUUM (SKIP_LOCKED) {TABLE}")
             self.folded = 0
         return folded
 
