@@ -205,14 +205,17 @@ def fold(connection: BaseDatabaseWrapper) -> int:
         "SELECT department_id, assignee_id, SUM(active) FROM {rows} "
         "GROUP BY department_id, assignee_id HAVING SUM(active) <> 0"
     )
-    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-        # Nothing to do unless some key has several rows, or one that sums to nothing.
+    with connection.cursor() as cursor:
+        # Nothing to do unless some key has several rows, or one that sums to nothing. Read
+        # before the transaction: on SQLite a transaction takes the write lock, and the worker
+        # asks every second.
         cursor.execute(
             f"SELECT 1 FROM {TABLE} GROUP BY department_id, assignee_id "
             "HAVING COUNT(*) > 1 OR SUM(active) = 0 LIMIT 1"
         )
         if cursor.fetchone() is None:
             return 0
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # One fold at a time (two would delete the same rows in different orders).
             cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_FOLD_LOCK])
