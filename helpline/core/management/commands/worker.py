@@ -4,7 +4,7 @@ Every second it also folds the queue counts' rows (``tickets.queuecounts``): eac
 arrives or moves adds a row, and every badge and every auto-assignment sums the rows of its
 key, so the sum reads a second of changes instead of a minute's (at 170 new tickets a second,
 a minute left ~400 rows per agent: 0.5 ms of PostgreSQL per new ticket's assignment; five
-seconds at 290 a second, ~225 rows: 0.5 ms too, against 0.25 folded). On PostgreSQL it
+seconds at 290 a second, ~225 rows: 0.74 ms, against 0.26 folded). On PostgreSQL it
 vacuums that small table after every thousand rows folded away (``queuecounts.Folding``).
 
 The task loop is the configured backend's own worker (django-tasks-db's ``db_worker`` by
