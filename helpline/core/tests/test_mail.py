@@ -1,4 +1,5 @@
-"""helpline.core.mail.Email writes what Django's EmailMultiAlternatives writes."""
+"""helpline.core.mail.Email writes what Django's EmailMultiAlternatives writes, with the header
+classes built once and the headers it parsed kept for the next message."""
 
 from __future__ import annotations
 
@@ -61,3 +62,22 @@ def test_each_header_class_is_built_once_per_policy():
         email.policy.default.header_factory["Subject"]
         is not (email.policy.default.header_factory["Subject"])
     )  # the stdlib's own registry is left as it is
+
+
+def test_a_header_value_seen_again_is_handed_out_parsed_as_before():
+    registry = _with_header_classes(email.policy.default).header_factory
+    first = registry("To", "Jürgen Müller <juergen@example.com>")
+
+    assert registry("To", "Jürgen Müller <juergen@example.com>") is first
+    assert registry("To", "plain@example.org") is not first
+    assert registry("Cc", "Jürgen Müller <juergen@example.com>") is not first
+    assert [address.addr_spec for address in first.addresses] == ["juergen@example.com"]
+
+
+@pytest.mark.parametrize("html", [False, True], ids=["text", "text+html"])
+def test_messages_sharing_kept_headers_are_written_as_django_writes_each(html):
+    # The second and third messages reuse every header the first one parsed, under both
+    # policies in turn: writing folds a kept header without changing it.
+    for policy in (email.policy.default, email.policy.SMTP, email.policy.default):
+        ours = written(build(Email, html), policy)
+        assert ours == written(build(EmailMultiAlternatives, html), policy)
