@@ -245,6 +245,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Helpline <helpdesk@he
 HELPLINE_SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "")
 HELPLINE_MAIL_DOMAIN = os.environ.get("MAIL_DOMAIN", "")
 HELPLINE_MAIL_MAX_ATTEMPTS = envint("MAIL_MAX_ATTEMPTS", 6)
+# Finished task results (django-tasks-db) older than this many days are deleted by the
+# worker's sweep (helpline.core.tasks_backend.prune_task_results); 0 keeps them.
+HELPLINE_TASK_RESULTS_KEEP_DAYS = envint("TASK_RESULTS_KEEP_DAYS", 14)
 # Reply-To is plus-addressed with the ticket (support+t12345@…); off for a server without it.
 HELPLINE_MAIL_PLUS_ADDRESSING = envbool("MAIL_PLUS_ADDRESSING", True)
 # Webhooks (helpline.webhooks): seconds to connect and to read the answer; attempts.

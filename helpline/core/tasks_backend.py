@@ -1,5 +1,6 @@
-"""The default task backend: django-tasks-db, with the enqueue INSERT written once; and
-:func:`enqueue_on_commit`, how the services queue work for after a change.
+"""The default task backend: django-tasks-db, with the enqueue INSERT written once;
+:func:`enqueue_on_commit`, how the services queue work for after a change; and
+:func:`prune_task_results`, which the worker's sweep runs so finished results do not pile up.
 
 Every mail and ticket change queues one or two tasks (a notification, a rule run) when it
 commits. django-tasks-db writes each with ``DBTaskResult.objects.create``, whose ORM work cost
@@ -10,11 +11,14 @@ library's.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, router, transaction
 from django.db.models import Expression
+from django.tasks import TaskResultStatus, task_backends
 from django.utils.json import normalize_json
 from django_tasks_db import DatabaseBackend as LibraryDatabaseBackend
 from django_tasks_db.models import DBTaskResult, get_date_max
@@ -59,3 +63,38 @@ def enqueue_on_commit(task: Any, **kwargs: Any) -> None:
         task.enqueue(**kwargs)
     else:
         transaction.on_commit(partial(task.enqueue, **kwargs))
+
+
+PRUNE_BATCH = 2_000  # task results deleted per statement (on SQLite, per write lock)
+PRUNE_BATCHES = 10  # statements per sweep: at most 20,000 results a minute per worker
+
+
+def prune_task_results(*, now: datetime, keep_days: int | None = None) -> int:
+    """Delete the finished task results (successful or failed) older than ``keep_days``
+    (``TASK_RESULTS_KEEP_DAYS``, 14 by default; 0 keeps them all); returns how many.
+
+    Every new ticket, reply and change queues a task whose row stays when it is done, so
+    without this the table grows with the desk (a million rows by a million tickets), and the
+    worker's claim of the next task reads past the finished ones' old index entries until a
+    vacuum. Queued and running tasks are never touched. Only with the database task backend:
+    RQ keeps its results in Redis with their own expiry. Deletes in batches of
+    ``PRUNE_BATCH``, at most ``PRUNE_BATCHES`` a call, so a backlog is worked off over a few
+    sweeps instead of in one long statement."""
+    keep = settings.HELPLINE_TASK_RESULTS_KEEP_DAYS if keep_days is None else keep_days
+    if keep <= 0 or not any(isinstance(b, LibraryDatabaseBackend) for b in task_backends.all()):
+        return 0
+    old = DBTaskResult.objects.filter(
+        status__in=[TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED],
+        finished_at__lte=now - timedelta(days=keep),
+    )
+    pruned = 0
+    for _ in range(PRUNE_BATCHES):
+        # Found through the index of finish times (core migration 0001). Another worker
+        # pruning at the same moment deletes some of the same rows: each counts its own.
+        with transaction.atomic(using=router.db_for_write(DBTaskResult)):
+            batch = list(old.order_by().values_list("pk", flat=True)[:PRUNE_BATCH])
+            deleted = DBTaskResult.objects.filter(pk__in=batch).delete()[0] if batch else 0
+        pruned += deleted
+        if len(batch) < PRUNE_BATCH:
+            break
+    return pruned

@@ -57,6 +57,7 @@ class SweepReport:
     reminders: int = 0
     auto_resolved: int = 0
     auto_closed: int = 0
+    task_results_pruned: int = 0
     errors: list[str] = field(default_factory=list)
 
     def total(self) -> int:
@@ -66,6 +67,7 @@ class SweepReport:
             + self.reminders
             + self.auto_resolved
             + self.auto_closed
+            + self.task_results_pruned
         )
 
 
@@ -79,6 +81,13 @@ def run_sweeps(*, now: datetime | None = None) -> SweepReport:
     from helpline.notifications.sweeps import retry_side_effects  # mail and webhook retries
 
     retry_side_effects(now=now, report=report)
+    from helpline.core.tasks_backend import prune_task_results
+
+    try:
+        report.task_results_pruned = prune_task_results(now=now)
+    except Exception as error:  # the other sweeps have run; next minute tries again
+        log.exception("pruning the finished task results failed")
+        report.errors.append(f"task results: {error}")
     return report
 
 

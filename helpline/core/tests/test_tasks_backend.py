@@ -129,3 +129,84 @@ def test_a_new_tickets_mail_task_is_written_with_it_not_after_its_commit(backend
     task_insert = next(i for i, sql in enumerate(statements) if "dbtaskresult" in sql.lower())
     ticket_insert = next(i for i, sql in enumerate(statements) if 'INTO "tickets_ticket"' in sql)
     assert ticket_insert < task_insert
+
+
+NOW = datetime(2030, 1, 20, 12, tzinfo=UTC)
+
+
+def _result(status: str, *, finished_days_ago: int | None) -> str:
+    """A task result of ``add`` in ``status``, finished that many days before ``NOW``."""
+    from datetime import timedelta
+
+    result_id = add.enqueue(1, 2).id
+    finished = None if finished_days_ago is None else NOW - timedelta(days=finished_days_ago)
+    DBTaskResult.objects.filter(id=result_id).update(status=status, finished_at=finished)
+    return str(result_id)
+
+
+def test_finished_task_results_past_their_days_are_pruned_and_the_rest_kept(backends: Any):
+    from helpline.core.tasks_backend import prune_task_results
+
+    old = [_result("SUCCESSFUL", finished_days_ago=20), _result("FAILED", finished_days_ago=15)]
+    kept = [
+        _result("SUCCESSFUL", finished_days_ago=13),
+        _result("READY", finished_days_ago=None),
+        _result("RUNNING", finished_days_ago=None),
+    ]
+
+    assert prune_task_results(now=NOW, keep_days=14) == 2
+
+    left = {str(pk) for pk in DBTaskResult.objects.values_list("id", flat=True)}
+    assert left == set(kept) and not left & set(old)
+    assert prune_task_results(now=NOW, keep_days=14) == 0
+
+
+def test_pruning_works_off_a_backlog_in_bounded_batches(backends: Any, monkeypatch: Any):
+    from helpline.core import tasks_backend
+
+    monkeypatch.setattr(tasks_backend, "PRUNE_BATCH", 2)
+    monkeypatch.setattr(tasks_backend, "PRUNE_BATCHES", 2)
+    for _ in range(5):
+        _result("SUCCESSFUL", finished_days_ago=30)
+
+    assert tasks_backend.prune_task_results(now=NOW, keep_days=14) == 4  # two batches of two
+    assert tasks_backend.prune_task_results(now=NOW, keep_days=14) == 1
+    assert not DBTaskResult.objects.exists()
+
+
+def test_no_days_configured_keeps_every_result(backends: Any, settings: Any):
+    from helpline.core.tasks_backend import prune_task_results
+
+    settings.HELPLINE_TASK_RESULTS_KEEP_DAYS = 0
+    _result("SUCCESSFUL", finished_days_ago=400)
+
+    assert prune_task_results(now=NOW) == 0
+    assert DBTaskResult.objects.count() == 1
+
+
+def test_pruning_needs_a_database_task_backend(backends: Any, settings: Any):
+    from helpline.core.tasks_backend import prune_task_results
+
+    _result("SUCCESSFUL", finished_days_ago=400)  # left by an earlier database backend
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+    assert prune_task_results(now=NOW, keep_days=14) == 0
+    assert DBTaskResult.objects.count() == 1
+
+
+def test_the_old_results_are_found_through_the_index_of_finish_times(backends: Any):
+    from django.db import connection
+
+    old = DBTaskResult.objects.filter(
+        status__in=["SUCCESSFUL", "FAILED"], finished_at__lte=NOW
+    ).values_list("pk", flat=True)[:10]
+    sql, params = old.query.sql_with_params()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")  # a few rows: it would scan them
+            cursor.execute("EXPLAIN " + sql, params)
+        else:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
+
+    assert "helpline_task_results_finished" in plan

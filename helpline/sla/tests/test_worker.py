@@ -181,6 +181,26 @@ def test_helpline_sweep_runs_the_sweeps_once_and_reports_what_it_did(
     assert "SLA events 0," in capsys.readouterr().out
 
 
+def test_the_sweep_prunes_the_finished_task_results_past_their_days(
+    database_tasks, desk_with_manager, time_machine, capsys
+):
+    from django_tasks_db.models import DBTaskResult
+
+    desk_with_manager.ticket()  # its notification is queued as a task
+    call_command("worker", batch=True, no_sweeps=True)  # and run: a finished result
+    assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 1
+
+    time_machine.move_to(START + timedelta(days=13), tick=False)
+    call_command("sweep")
+    assert "task results pruned 0," in capsys.readouterr().out
+
+    time_machine.move_to(START + timedelta(days=15), tick=False)
+    call_command("sweep")
+    assert "task results pruned 1," in capsys.readouterr().out
+    assert not DBTaskResult.objects.filter(status="SUCCESSFUL").exists()  # the sweeps' own
+    # notices (the SLA's breaches by now) are queued, not finished: they stay
+
+
 def test_helpline_worker_batch_folds_the_queue_counts(database_tasks, desk_with_manager):
     from helpline.tickets.models import QueueCount
 
