@@ -66,6 +66,22 @@ def desk(db: None) -> Any:
     return factories.Desk()
 
 
+def query_plan(queryset: Any) -> str:
+    """The database's plan for ``queryset``, as text. On PostgreSQL sequential scans are
+    turned off for the test's transaction: over a test's few rows the planner would scan the
+    table whatever indexes it has, and these plans are read for which index serves a query."""
+    from django.db import connection
+
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("EXPLAIN " + sql, params)
+        else:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        return "\n".join(str(row[-1]) for row in cursor.fetchall())
+
+
 def is_postgres() -> bool:
     return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 

@@ -11,6 +11,7 @@ from django.tasks import task, task_backends
 from django_tasks_db import DatabaseBackend as LibraryDatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
+from helpline.conftest import query_plan
 from helpline.core.tasks_backend import DatabaseBackend
 
 pytestmark = pytest.mark.django_db
@@ -195,18 +196,8 @@ def test_pruning_needs_a_database_task_backend(backends: Any, settings: Any):
 
 
 def test_the_old_results_are_found_through_the_index_of_finish_times(backends: Any):
-    from django.db import connection
-
     old = DBTaskResult.objects.filter(
         status__in=["SUCCESSFUL", "FAILED"], finished_at__lte=NOW
     ).values_list("pk", flat=True)[:10]
-    sql, params = old.query.sql_with_params()
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL enable_seqscan = off")  # a few rows: it would scan them
-            cursor.execute("EXPLAIN " + sql, params)
-        else:
-            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
-        plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
 
-    assert "helpline_task_results_finished" in plan
+    assert "helpline_task_results_finished" in query_plan(old)

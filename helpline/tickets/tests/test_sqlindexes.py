@@ -10,6 +10,7 @@ import pytest
 from django.apps import apps
 from django.db import connection
 
+from helpline.conftest import query_plan
 from helpline.tickets import sqlindexes
 from helpline.tickets.apps import _restore_indexes
 from helpline.tickets.models import OPTIONAL_REFERENCES, Ticket
@@ -44,17 +45,6 @@ def test_a_dropped_partial_index_is_put_back_after_migrate(db, name):
     assert sqlindexes.missing(connection) == []
 
 
-def _plan(queryset) -> str:
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL enable_seqscan = off")  # a few rows: it would scan them
-            cursor.execute("EXPLAIN " + sql, params)
-        else:
-            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
-        return "\n".join(str(row[-1]) for row in cursor.fetchall())
-
-
 @pytest.mark.parametrize("name", OPTIONAL_REFERENCES)
 def test_a_lookup_by_an_optional_reference_reads_its_partial_index(db, name):
     by_value = Ticket.objects.filter(**{f"{name}_id": 7}).order_by().values("id")
@@ -62,5 +52,5 @@ def test_a_lookup_by_an_optional_reference_reads_its_partial_index(db, name):
     by_values = Ticket.objects.filter(**{f"{name}_id__in": [7, 8]}).order_by().values("id")
 
     index = re.compile(rf"\bticket_{name}\b")  # not the full index it replaced
-    assert index.search(_plan(by_value))
-    assert index.search(_plan(by_values))
+    assert index.search(query_plan(by_value))
+    assert index.search(query_plan(by_values))
