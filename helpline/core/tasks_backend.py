@@ -74,9 +74,11 @@ def prune_task_results(*, now: datetime, keep_days: int | None = None) -> int:
     (``TASK_RESULTS_KEEP_DAYS``, 14 by default; 0 keeps them all); returns how many.
 
     Every new ticket, reply and change queues a task whose row stays when it is done, so
-    without this the table grows with the desk (a million rows by a million tickets), and the
-    worker's claim of the next task reads past the finished ones' old index entries until a
-    vacuum. Queued and running tasks are never touched. Only with the database task backend:
+    without this the table grows with the desk (a million rows by a million tickets), and a
+    growing table is vacuumed ever more rarely (autovacuum waits for a fifth of it to
+    change), which the worker's claim of the next task pays for: it reads past the index
+    entries the finished tasks left until a vacuum. Queued and running tasks are never
+    touched. Only with the database task backend:
     RQ keeps its results in Redis with their own expiry. Deletes in batches of
     ``PRUNE_BATCH``, at most ``PRUNE_BATCHES`` a call, so a backlog is worked off over a few
     sweeps instead of in one long statement."""

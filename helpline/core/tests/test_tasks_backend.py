@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -137,8 +137,6 @@ NOW = datetime(2030, 1, 20, 12, tzinfo=UTC)
 
 def _result(status: str, *, finished_days_ago: int | None) -> str:
     """A task result of ``add`` in ``status``, finished that many days before ``NOW``."""
-    from datetime import timedelta
-
     result_id = add.enqueue(1, 2).id
     finished = None if finished_days_ago is None else NOW - timedelta(days=finished_days_ago)
     DBTaskResult.objects.filter(id=result_id).update(status=status, finished_at=finished)
