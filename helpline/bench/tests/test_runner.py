@@ -19,11 +19,37 @@ from helpline.bench.load import Client, CpuMeter, Result, RssSampler, percentile
 from helpline.bench.runner import Config, deep_cursor, postgres_database_url, run
 from helpline.conftest import is_postgres
 
+# Responses written byte for byte, framed each way a WSGI server may frame them.
+RAW = {
+    "/chunked": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+    b"5\r\nhello\r\n6;name=value\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n",
+    "/until-close": b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nread up to the close",
+    "/cookies": b"HTTP/1.1 201 Created\r\nSet-Cookie: sessionid=abc; HttpOnly; Path=/\r\n"
+    b"Set-Cookie: csrftoken=xyz; Path=/\r\nContent-Length: 2\r\n\r\n{}",
+    "/not-http": b"SSH-2.0-OpenSSH_9.2\r\n\r\n",
+}
+
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    connections = 0
+
+    def setup(self) -> None:
+        super().setup()
+        Handler.connections += 1
 
     def do_GET(self) -> None:
+        if self.path in RAW:
+            self.wfile.write(RAW[self.path])
+            self.close_connection = self.path in ("/until-close", "/not-http")
+            return
+        if self.path == "/echo-cookie":
+            body = (self.headers.get("Cookie") or "").encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         status = 404 if self.path == "/missing" else 200
         body = json.dumps({"path": self.path}).encode()
         self.send_response(status)
@@ -72,6 +98,44 @@ def test_load_client_makes_every_request_and_counts_errors_apart(server):
 
     assert len(ok.latencies) == 7 and ok.errors == 0 and ok.summary()["p99_ms"] > 0
     assert failing.errors == 2 and failing.summary()["ok"] == 0
+
+
+def test_load_client_reads_chunked_close_delimited_and_sized_bodies_on_one_connection(server):
+    Handler.connections = 0
+    client = Client("127.0.0.1", server)
+
+    assert client.request("GET", "/chunked") == (200, b"hello world")
+    assert client.json("GET", "/x") == (200, {"path": "/x"})
+    assert client.request("GET", "/until-close") == (200, b"read up to the close")
+    assert client.json("GET", "/y") == (200, {"path": "/y"})
+    client.close()
+
+    # Kept alive across the chunked and sized answers; the close-delimited one ends its
+    # connection, so the next request opened a second.
+    assert Handler.connections == 2
+
+
+def test_load_client_keeps_the_cookies_it_was_given(server):
+    client = Client("127.0.0.1", server)
+
+    assert client.request("GET", "/cookies") == (201, b"{}")
+    assert client.cookies == {"sessionid": "abc", "csrftoken": "xyz"}
+    assert client.request("GET", "/echo-cookie") == (200, b"sessionid=abc; csrftoken=xyz")
+    client.close()
+
+
+def test_load_client_counts_an_answer_that_is_not_http_as_a_failed_request(server):
+    with pytest.raises(ConnectionError, match="not an HTTP"):
+        Client("127.0.0.1", server).request("GET", "/not-http")
+
+    result = run_load(
+        "not http",
+        lambda client, n: client.request("GET", "/not-http")[0],
+        requests=2,
+        concurrency=1,
+        make_client=lambda: Client("127.0.0.1", server),
+    )
+    assert result.statuses == {0: 2} and result.errors == 2
 
 
 def test_load_client_refuses_anything_but_loopback():
