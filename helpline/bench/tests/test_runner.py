@@ -72,6 +72,16 @@ def server():
     httpd.server_close()
 
 
+def _load(server: int, path: str, **options: int) -> Result:
+    """GETs of ``path`` (``{n}`` is the request's number) from ``run_load``."""
+    return run_load(
+        path,
+        lambda client, n: client.request("GET", path.format(n=n))[0],
+        make_client=lambda: Client("127.0.0.1", server),
+        **options,
+    )
+
+
 def test_percentile_interpolates_between_ranks():
     assert percentile([], 0.5) == 0.0
     assert percentile([3.0], 0.99) == 3.0
@@ -80,21 +90,8 @@ def test_percentile_interpolates_between_ranks():
 
 
 def test_load_client_makes_every_request_and_counts_errors_apart(server):
-    ok = run_load(
-        "ok",
-        lambda client, n: client.request("GET", f"/x/{n}")[0],
-        requests=7,
-        concurrency=3,
-        make_client=lambda: Client("127.0.0.1", server),
-        warmup=1,
-    )
-    failing = run_load(
-        "missing",
-        lambda client, n: client.request("GET", "/missing")[0],
-        requests=2,
-        concurrency=2,
-        make_client=lambda: Client("127.0.0.1", server),
-    )
+    ok = _load(server, "/x/{n}", requests=7, concurrency=3, warmup=1)
+    failing = _load(server, "/missing", requests=2, concurrency=2)
 
     assert len(ok.latencies) == 7 and ok.errors == 0 and ok.summary()["p99_ms"] > 0
     assert failing.errors == 2 and failing.summary()["ok"] == 0
@@ -128,13 +125,7 @@ def test_load_client_counts_an_answer_that_is_not_http_as_a_failed_request(serve
     with pytest.raises(ConnectionError, match="not an HTTP"):
         Client("127.0.0.1", server).request("GET", "/not-http")
 
-    result = run_load(
-        "not http",
-        lambda client, n: client.request("GET", "/not-http")[0],
-        requests=2,
-        concurrency=1,
-        make_client=lambda: Client("127.0.0.1", server),
-    )
+    result = _load(server, "/not-http", requests=2, concurrency=1)
     assert result.statuses == {0: 2} and result.errors == 2
 
 
