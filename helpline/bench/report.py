@@ -342,7 +342,8 @@ def render_case(case: dict[str, Any], cpus: int | None = None) -> list[str]:
     out += [
         f"- data: {f'{tickets:,}' if tickets else '?'} tickets; {probe.get('vendor', '')}; "
         f"seeded in {case.get('seed_s', '?')} s ({seeded[0] if seeded else ''}), "
-        f"migrated in {case.get('migrate_s', '?')} s",
+        f"migrated in {case.get('migrate_s', '?')} s"
+        + (f", written to disk in {case['settle_s']} s" if "settle_s" in case else ""),
         f"- load average at start / end: {_load(case.get('load_at_start'))} → "
         f"{_load(case.get('load_at_end'))}",
     ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -217,6 +218,38 @@ def test_the_postgresql_settings_are_read_from_the_server():
     assert found["autovacuum"] in ("on", "off")
 
 
+def test_settling_a_sqlite_database_moves_its_wal_into_the_database_file(tmp_path: Path):
+    database = sqlite3.connect(tmp_path / "helpline.sqlite3")
+    database.execute("PRAGMA journal_mode=WAL")
+    database.execute("CREATE TABLE t (x)")
+    database.executemany("INSERT INTO t VALUES (?)", [(n,) for n in range(1000)])
+    database.commit()
+    wal = tmp_path / "helpline.sqlite3-wal"
+    assert wal.stat().st_size > 0
+
+    seconds = runner.settle(runner.Case("sqlite", 1000, "", tmp_path))
+
+    assert seconds >= 0 and wal.stat().st_size == 0
+    assert database.execute("SELECT count(*) FROM t").fetchone() == (1000,)
+    database.close()
+
+
+def test_settling_a_postgresql_database_requests_a_checkpoint():
+    if not is_postgres():
+        pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://...")
+    import psycopg
+
+    url = os.environ["DATABASE_URL"]
+    query = "SELECT checkpoints_req FROM pg_stat_bgwriter"
+    with psycopg.connect(url, autocommit=True) as server:
+        before = server.execute(query).fetchone()
+
+        runner.settle(runner.Case("postgres", 1000, url, Path()))
+
+        server.execute("SELECT pg_stat_clear_snapshot()")
+        assert server.execute(query).fetchone() > before  # type: ignore[operator]
+
+
 def test_the_speed_check_times_a_fixed_workload_and_the_report_gives_it():
     from helpline.bench.load import speed_check
 
@@ -341,3 +374,4 @@ def test_a_whole_run_at_a_tiny_size_writes_the_results(tmp_path: Path):
     assert create["worker_cpu_ms_per_request"] is not None
     assert create["busiest_web_worker_share"] == 1.0  # one web worker
     assert "The task worker spent" in text
+    assert case["settle_s"] >= 0 and "written to disk in" in text
