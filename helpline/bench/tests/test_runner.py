@@ -318,6 +318,17 @@ def test_long_select_lists_are_shortened_in_the_plans():
     assert report.shorten_sql("SELECT a FROM t") == "SELECT a FROM t"
 
 
+def test_the_sla_benchmark_sweeps_on_postgresql_only():
+    config = Config(sizes=[10_000, 1_000_000])
+
+    assert runner.extra_arguments("bench-sla", config, "postgres") == ["--tickets", "1000000"]
+    assert runner.extra_arguments("bench-sla", config, "sqlite") == [
+        "--tickets",
+        "1000000",
+        "--skip-sweep",
+    ]
+
+
 def test_config_reads_the_environment():
     config = Config.from_env(
         {

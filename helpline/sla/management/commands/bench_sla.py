@@ -53,7 +53,7 @@ class Command(BaseCommand):
             )
         throughput = bench.due_time_throughput(computations=computations)
         sweep = None
-        note = "Skipped (--skip-sweep)." if skip_sweep else ""
+        note = "Skipped (--skip-sweep); it runs on PostgreSQL only." if skip_sweep else ""
         if not skip_sweep:
             try:
                 sweep = bench.sweep_benchmark(
