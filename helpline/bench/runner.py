@@ -217,7 +217,7 @@ def settle(case: Case) -> float:
     A fresh seed leaves gigabytes to write: PostgreSQL's WAL asks for checkpoints, and the
     operating system still holds the written pages in memory. Left alone, they went out while
     the server was measured, and commits waited for the disk behind them (creates right after
-    a seed at 1M: p99 92-105 ms with the cores 74-77% busy, against 19-28 ms in the runs after
+    a seed at 1M: p99 92-105 ms with the cores 74-77% busy, against 19-26 ms in the runs after
     on the same database). So: a checkpoint (PostgreSQL's ``CHECKPOINT``, SQLite's WAL
     checkpoint), then ``os.sync()``."""
     began = time.monotonic()
