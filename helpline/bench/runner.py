@@ -215,11 +215,11 @@ def settle(case: Case) -> float:
     """Put the seed's writes on disk before anything is measured; the seconds it took.
 
     A fresh seed leaves gigabytes to write: PostgreSQL's WAL asks for checkpoints, and the
-    operating system still holds the written pages in memory. Left alone, they went out while
-    the server was measured, and commits waited for the disk behind them (creates right after
-    a seed at 1M: p99 92-105 ms with the cores 74-77% busy, against 19-26 ms in the runs after
-    on the same database). So: a checkpoint (PostgreSQL's ``CHECKPOINT``, SQLite's WAL
-    checkpoint), then ``os.sync()``."""
+    operating system still holds the written pages in memory (2.2 GB at 1M). Left alone, they
+    went out while the server was measured: creates right after a seed at 1M had p99s of
+    92-105 ms with the cores 74-77% busy, against 19-26 ms in the runs after on the same
+    database, and 24 ms in the first run settled this way. So: a checkpoint (PostgreSQL's
+    ``CHECKPOINT``, SQLite's WAL checkpoint), then ``os.sync()``."""
     began = time.monotonic()
     if case.database == "sqlite":
         database = sqlite3.connect(case.folder / "helpline.sqlite3")
