@@ -183,6 +183,9 @@ def postgres_exists(url: str, name: str) -> bool:
     return row is not None
 
 
+SQLITE_FILE = "helpline.sqlite3"  # a SQLite case's database, in its folder
+
+
 @dataclass
 class Case:
     database: str  # "sqlite" or "postgres"
@@ -200,7 +203,7 @@ def prepare(config: Config, database: str, size: int | str) -> Case:
     folder = config.var / f"{database}-{size}"
     folder.mkdir(parents=True, exist_ok=True)
     if database == "sqlite":
-        path = folder / "helpline.sqlite3"
+        path = folder / SQLITE_FILE
         if not config.reuse:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -222,7 +225,7 @@ def settle(case: Case) -> float:
     ``CHECKPOINT``, SQLite's WAL checkpoint), then ``os.sync()``."""
     began = time.monotonic()
     if case.database == "sqlite":
-        database = sqlite3.connect(case.folder / "helpline.sqlite3")
+        database = sqlite3.connect(case.folder / SQLITE_FILE)
         try:
             database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:

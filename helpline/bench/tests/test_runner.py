@@ -219,12 +219,12 @@ def test_the_postgresql_settings_are_read_from_the_server():
 
 
 def test_settling_a_sqlite_database_moves_its_wal_into_the_database_file(tmp_path: Path):
-    database = sqlite3.connect(tmp_path / "helpline.sqlite3")
+    database = sqlite3.connect(tmp_path / runner.SQLITE_FILE)
     database.execute("PRAGMA journal_mode=WAL")
     database.execute("CREATE TABLE t (x)")
     database.executemany("INSERT INTO t VALUES (?)", [(n,) for n in range(1000)])
     database.commit()
-    wal = tmp_path / "helpline.sqlite3-wal"
+    wal = tmp_path / f"{runner.SQLITE_FILE}-wal"
     assert wal.stat().st_size > 0
 
     seconds = runner.settle(runner.Case("sqlite", 1000, "", tmp_path))
